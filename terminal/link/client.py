@@ -1,0 +1,131 @@
+"""The terminal's connection to the host: one request in flight, reconnect on demand, optional TLS.
+
+A request either fails before anything was sent (ConnectError: safe to treat as 'host unreachable') or after
+(ResponseTimeout, LinkClosed, FrameError: outcome unknown, the caller reverses). That split is the whole
+point of this module, so the send is the only place that crosses from one to the other.
+"""
+from __future__ import annotations
+
+import select
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+
+from terminal.link.errors import ConnectError, FrameError, LinkClosed, ResponseTimeout
+from terminal.link.framing import FrameDecoder, frame
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+    connect_timeout_s: float = 10.0
+    tls_ca_file: str | None = None
+    tls_server_name: str | None = None
+
+    @classmethod
+    def parse(cls, address: str, **kw) -> "Endpoint":
+        host, sep, port = address.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"host address {address!r}: expected HOST:PORT")
+        return cls(host, int(port), **kw)
+
+
+class HostLink:
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self._sock: socket.socket | None = None
+        self._decoder = FrameDecoder()
+
+    def _connect(self) -> socket.socket:
+        ep = self.endpoint
+        try:
+            sock = socket.create_connection((ep.host, ep.port), timeout=ep.connect_timeout_s)
+        except OSError as e:
+            raise ConnectError(f"cannot connect to host {ep.host}:{ep.port}: {e.strerror or e}") from None
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if ep.tls_ca_file:
+            ctx = ssl.create_default_context(cafile=ep.tls_ca_file)
+            try:
+                sock = ctx.wrap_socket(sock, server_hostname=ep.tls_server_name or ep.host)
+            except (ssl.SSLError, OSError) as e:
+                sock.close()
+                raise ConnectError(f"TLS handshake with {ep.host}:{ep.port} failed: {e}") from None
+        self._decoder = FrameDecoder()
+        return sock
+
+    def ensure_connected(self) -> None:
+        if self._sock is not None and self._stale(self._sock):
+            self.close()
+        if self._sock is None:
+            self._sock = self._connect()
+
+    @staticmethod
+    def _stale(sock: socket.socket) -> bool:
+        """An idle connection the host closed (EOF waiting) or that holds unsolicited bytes is not reused:
+        sending on it would turn a harmless idle close into an unknown outcome and a needless reversal."""
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable)  # EOF, an error, or bytes nobody asked for: all mean start afresh
+
+    def exchange(self, message: bytes, timeout_s: float) -> bytes:
+        """Send one request and wait for one response frame. Raises ConnectError only before sending."""
+        self.ensure_connected()
+        sock = self._sock
+        assert sock is not None
+        try:
+            sock.sendall(frame(message))
+        except OSError:
+            # The host closed an idle connection: reconnect once. Whether the old socket delivered anything
+            # cannot be known, but a failed sendall on a stale socket delivers nothing to a new host process.
+            self.close()
+            self._sock = sock = self._connect()
+            try:
+                sock.sendall(frame(message))
+            except OSError as e:
+                self.close()
+                raise LinkClosed(f"connection lost while sending: {e}") from None
+        return self._receive(timeout_s)
+
+    def _receive(self, timeout_s: float) -> bytes:
+        deadline = time.monotonic() + timeout_s
+        sock = self._sock
+        assert sock is not None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.close()
+                raise ResponseTimeout(f"no response within {timeout_s:g} s")
+            sock.settimeout(left)
+            try:
+                data = sock.recv(65536)
+            except (socket.timeout, TimeoutError):
+                continue
+            except OSError as e:
+                self.close()
+                raise LinkClosed(f"connection lost while waiting for the response: {e}") from None
+            if not data:
+                try:
+                    self._decoder.eof()
+                except FrameError:
+                    self.close()
+                    raise
+                self.close()
+                raise LinkClosed("host closed the connection before responding")
+            try:
+                frames = self._decoder.feed(data)
+            except FrameError:
+                self.close()
+                raise
+            if frames:
+                if len(frames) > 1 or self._decoder.pending:
+                    self.close()
+                    raise FrameError("host sent more than one response to one request")
+                return frames[0]
+
+    def close(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            finally:
+                self._sock = None
