@@ -1,0 +1,110 @@
+"""A connected card on a PC/SC reader: the CardChannel of drivers/card_channel.py over pyscard."""
+from __future__ import annotations
+
+from drivers import t0_transport
+from drivers.errors import CardProtocolError, CardRemovedError
+from drivers.pcsc.atr import AtrError, decode_atr
+from drivers.pcsc.context import Context, scard
+from drivers.pcsc.scard_errors import check
+
+PROTOCOL_NAMES = {1: "T=0", 2: "T=1"}  # SCARD_PROTOCOL_T0, SCARD_PROTOCOL_T1
+_PROTOCOL_FLAGS = {"T=0": 1, "T=1": 2, None: 1 | 2}
+
+
+class PcscChannel:
+    """A card connected through pcscd. `transmit` applies the T=0 transport rules (61xx, 6Cxx).
+
+    The channel owns its PC/SC context: after a pcscd restart it raises NoDaemonError on every call and the
+    caller opens a new one (drivers.pcsc.wait_for_card)."""
+
+    def __init__(self, reader: str, protocol: str | None = None, exclusive: bool = True) -> None:
+        if protocol not in _PROTOCOL_FLAGS:
+            raise ValueError(f"protocol {protocol!r}: expected 'T=0', 'T=1' or None (either)")
+        sc = scard()
+        self.reader = reader
+        self._context = Context()
+        self._context.establish()
+        share = sc.SCARD_SHARE_EXCLUSIVE if exclusive else sc.SCARD_SHARE_SHARED
+        try:
+            code, self._card, active = sc.SCardConnect(
+                self._context.handle, reader, share, _PROTOCOL_FLAGS[protocol]
+            )
+            check(code, "connect to the card", reader)
+        except BaseException:
+            self._context.release()
+            raise
+        self._active = active
+        self._pci = sc.SCARD_PCI_T0 if active == sc.SCARD_PROTOCOL_T0 else sc.SCARD_PCI_T1
+        self._atr = self._read_atr()
+        self._closed = False
+
+    def _read_atr(self) -> bytes:
+        code, _reader, _state, _protocol, atr = scard().SCardStatus(self._card)
+        check(code, "read the card's ATR", self.reader)
+        return bytes(atr)
+
+    @property
+    def atr(self) -> bytes:
+        return self._atr
+
+    @property
+    def transport_protocol(self) -> str:
+        """What pcscd negotiated with the card: 'T=0' or 'T=1' (a contactless card shows as T=1)."""
+        return PROTOCOL_NAMES.get(self._active, f"protocol {self._active}")
+
+    @property
+    def protocol(self) -> str:
+        try:
+            if decode_atr(self._atr).contactless:
+                return "contactless"
+        except AtrError:
+            pass  # a reader-synthesised or broken ATR: the negotiated protocol is still right
+        return self.transport_protocol
+
+    def transmit_raw(self, apdu: bytes) -> bytes:
+        """One SCardTransmit, no transport rules: the response exactly as the card gave it."""
+        if self._closed:
+            raise CardRemovedError(f"reader '{self.reader}': transmit on a closed channel")
+        code, response = scard().SCardTransmit(self._card, self._pci, list(apdu))
+        check(code, f"transmit {bytes(apdu[:4]).hex().upper()}", self.reader)
+        response = bytes(response)
+        if len(response) < 2:
+            raise self._short_response_error(apdu, response)
+        return response
+
+    def _short_response_error(self, apdu: bytes, response: bytes) -> Exception:
+        """pcscd reports success with no status word when the card vanished mid-exchange (vpcd, some USB
+        readers): tell removal apart from a card that really answered garbage by asking for the card's state."""
+        code, _reader, state, _protocol, _atr = scard().SCardStatus(self._card)
+        sc = scard()
+        if code & 0xFFFFFFFF or not state & sc.SCARD_PRESENT:
+            return CardRemovedError(
+                f"reader '{self.reader}': the card was removed during {bytes(apdu[:4]).hex().upper()} "
+                "(no valid response)"
+            )
+        return CardProtocolError(
+            f"reader '{self.reader}': card answered {len(response)} byte(s) to {bytes(apdu[:4]).hex().upper()}, "
+            "a response needs SW1 SW2"
+        )
+
+    def transmit(self, apdu: bytes) -> bytes:
+        return t0_transport.exchange(bytes(apdu), self.transmit_raw)
+
+    def close(self) -> None:
+        """Disconnect and release the context; safe to call twice or after the card or daemon went away."""
+        if self._closed:
+            return
+        self._closed = True
+        sc = scard()
+        sc.SCardDisconnect(self._card, sc.SCARD_LEAVE_CARD)
+        self._context.release()
+
+    def __enter__(self) -> "PcscChannel":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"PcscChannel(reader={self.reader!r}, protocol={self.protocol!r}, atr={self._atr.hex().upper()})"
+
