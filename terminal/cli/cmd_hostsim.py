@@ -1,0 +1,42 @@
+"""`posterm host-sim --port PORT`: the acquirer host simulator in the foreground."""
+from __future__ import annotations
+
+import argparse
+import logging
+
+from terminal.cli.common import UsageError, load_config
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("host-sim", help="the acquirer host simulator in the foreground")
+    p.add_argument("--port", type=int, default=5000)
+    p.add_argument("--bind", default="127.0.0.1")
+    p.add_argument("--config", metavar="FILE", help="TOML parameters (the MAC key is taken from [keys])")
+    p.add_argument("--ledger", metavar="FILE", help="keep the host's ledger in this SQLite file")
+    p.add_argument("--rule", action="append", default=[], metavar="RULE",
+                   help="e.g. amount=5100:code=51, mti=0200:delay=40, amount=777:silent (repeatable)")
+    p.add_argument("--merchant", action="append", default=[], help="enabled merchant ids (default: all)")
+    p.set_defaults(run=run, host=None)
+
+
+def run(args: argparse.Namespace) -> int:
+    from terminal.hostsim.ledger import Ledger
+    from terminal.hostsim.logic import HostPolicy
+    from terminal.hostsim.rules import RuleError, parse_rule
+    from terminal.hostsim.server import HostServer
+    cfg = load_config(args)
+    try:
+        rules = [parse_rule(r) for r in args.rule]
+    except RuleError as e:
+        raise UsageError(str(e)) from None
+    logging.basicConfig(level=logging.INFO, format="host-sim %(levelname)s %(message)s")
+    server = HostServer((args.bind, args.port), cfg.keys.mac_key, ledger=Ledger(args.ledger or ":memory:"),
+                        rules=rules, policy=HostPolicy(merchants=set(args.merchant)))
+    print(f"host-sim listening on {args.bind}:{server.port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

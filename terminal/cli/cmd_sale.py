@@ -1,0 +1,75 @@
+"""`posterm sale [AMOUNT]` and `posterm refund AMOUNT`: one online financial transaction."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from terminal.cli.common import (EXIT_DEVICE, UsageError, add_common, emit, load_config, open_journal, open_link,
+                                 parse_amount)
+from terminal.cli.reader_spec import parse_reader, swipe_tracks
+
+DEFAULT_READER = "emulated-swipe:magstripe"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    for name, kind, help_ in (("sale", "purchase", "one purchase"), ("refund", "refund", "one refund")):
+        p = sub.add_parser(name, help=help_)
+        p.add_argument("amount", nargs="?" if name == "sale" else None, help="major units with a dot, e.g. 12.34")
+        add_common(p)
+        p.add_argument("--reader", default=DEFAULT_READER, metavar="SPEC",
+                       help=f"emulated:PROFILE, emulated-swipe:PROFILE, pcsc, pcsc:NAME, serial:DEVICE "
+                            f"(default {DEFAULT_READER})")
+        p.add_argument("--keys", metavar="SEQ", help="scripted keypad: 0-9, CLEAR, CANCEL, ENTER, WAIT:SECONDS")
+        p.add_argument("--pin", metavar="DIGITS", help="for emulated readers: the PIN the cardholder enters")
+        p.set_defaults(run=run, kind=kind)
+
+
+def read_amount(args: argparse.Namespace, max_amount: int) -> int | None:
+    if args.amount is not None:
+        return parse_amount(args.amount, max_amount)
+    if not args.keys:
+        raise UsageError("no AMOUNT: give one (e.g. 12.34) or key it in with --keys")
+    try:
+        from terminal.keypad.runloop import read_amount as keyed_amount
+        from drivers.keypad.scripted import ScriptedKeys
+    except ImportError as e:
+        raise UsageError(f"keyed amount entry is not available in this build: {e}") from None
+    return keyed_amount(ScriptedKeys.parse(args.keys), max_amount=max_amount)
+
+
+def run(args: argparse.Namespace) -> int:
+    from terminal.receipt import format_amount, receipt
+    from terminal.txn.engine import Engine
+    from terminal.txn.records import SaleResult
+    from terminal.txn.swipe import SwipeRefused, card_from_swipe, swipe_sale
+
+    cfg = load_config(args)
+    spec = parse_reader(args.reader)
+    amount = read_amount(args, cfg.limits.max_amount)
+    if amount is None:
+        emit(args, {"outcome": "cancelled", "message": "CANCELLED", "id": None, "stan": None},
+             ["CANCELLED: nothing sent"])
+        return 3
+    if spec.kind != "emulated-swipe":
+        raise UsageError(f"--reader {args.reader}: this reader is not wired into `sale` yet")
+    _, track2 = swipe_tracks(spec)
+    try:
+        card = card_from_swipe(track2, dt.date.today())
+    except SwipeRefused as e:
+        emit(args, {"outcome": "not_sent", "message": e.operator_line, "reason": e.reason, "id": None,
+                    "stan": None, "amount": amount, "currency": cfg.terminal.currency},
+             [e.operator_line, f"({e.reason}; nothing sent)"])
+        return EXIT_DEVICE
+    journal = open_journal(args)
+    link = open_link(cfg)
+    try:
+        result: SaleResult = swipe_sale(Engine(cfg, journal, link), args.kind, amount, card)
+    finally:
+        link.close()
+        journal.close()
+    when = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    lines = [f"AMOUNT {format_amount(amount, cfg.terminal.currency)}", result.message]
+    if result.outcome == "approved":
+        lines += receipt(cfg, result, when, "SALE" if args.kind == "purchase" else "REFUND")
+    emit(args, result.to_json(), lines)
+    return result.exit_code

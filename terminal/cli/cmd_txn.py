@@ -1,0 +1,58 @@
+"""`posterm txn list` and `posterm txn show ID`: the journal, and one transaction explained in one line."""
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict
+
+from terminal.cli.common import UsageError, add_common, emit, load_config, open_journal
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("txn", help="the journal")
+    tsub = p.add_subparsers(dest="txn_command", required=True)
+    lp = tsub.add_parser("list", help="recent transactions")
+    add_common(lp)
+    lp.add_argument("--limit", type=int, default=50)
+    lp.set_defaults(run=run_list)
+    sp = tsub.add_parser("show", help="one transaction: state, history, explanation")
+    sp.add_argument("txn_id", type=int)
+    add_common(sp)
+    sp.set_defaults(run=run_show)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from terminal.receipt import format_amount
+    from terminal.txn.explain import explain
+    journal = open_journal(args)
+    rows = journal.txns(args.limit)
+    lines = [f"{'ID':>5} {'STAN':6} {'KIND':8} {'AMOUNT':>14} {'CARD':19} {'STATE':17} WHAT HAPPENED"]
+    for r in rows:
+        lines.append(f"{r.id:>5} {r.stan:06d} {r.kind:8} {format_amount(r.amount, r.currency):>14} {r.masked_pan:19}"
+                     f" {r.state:17} {explain(r, journal)}")
+    emit(args, {"transactions": [_json(r, journal) for r in rows]}, lines)
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    from terminal.store import StoreError
+    from terminal.txn.explain import explain
+    journal = open_journal(args)
+    try:
+        row = journal.txn(args.txn_id)
+    except StoreError as e:
+        raise UsageError(str(e)) from None
+    lines = [f"Transaction {row.id}: {explain(row, journal)}", "",
+             f"  kind {row.kind}, amount {row.amount} ({row.currency}), card {row.masked_pan}, entry {row.entry_mode}",
+             f"  STAN {row.stan:06d}, batch {row.batch:06d}, RRN {row.rrn or '-'}, auth {row.auth_code or '-'},"
+             f" response {row.response_code or '-'}", "", "  history:"]
+    lines += [f"    {at}  {state:17} {reason}" for at, state, reason in journal.events(row.id)]
+    emit(args, _json(row, journal) | {"history": journal.events(row.id)}, lines)
+    return 0
+
+
+def _json(row, journal) -> dict:
+    from terminal.txn.explain import explain
+    d = asdict(row)
+    d["local_time"] = row.local_time.isoformat()
+    d["explanation"] = explain(row, journal)
+    return d

@@ -1,0 +1,126 @@
+"""The simulator's TCP side: frames in, MAC checked, rules applied, frames out. One thread per connection.
+
+A request with a bad MAC is not acted on: the host answers 63 (MACed with its own key, so the terminal can
+trust the refusal). A frame that breaks the framing rules drops the connection, as the page says.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import socketserver
+import threading
+import time
+
+from terminal.hostsim.ledger import Ledger
+from terminal.hostsim.logic import HostLogic, HostPolicy
+from terminal.hostsim.rules import Rule, first_match
+from terminal.iso8583 import MacError, MessageError, decode, encode
+from terminal.iso8583.dialect import ECHOED, RESPONSE_MTI
+from terminal.link.errors import FrameError
+from terminal.link.framing import FrameDecoder, frame
+
+log = logging.getLogger("posterm.hostsim")
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    server: "HostServer"
+
+    def handle(self) -> None:
+        sock: socket.socket = self.request
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        decoder = FrameDecoder()
+        while True:
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            try:
+                frames = decoder.feed(data)
+            except FrameError as e:
+                log.warning("dropping connection: %s", e)
+                return
+            for raw in frames:
+                try:
+                    keep = self.server.respond(sock, raw)
+                except Exception:  # a simulator bug must show, not look like a network fault
+                    log.exception("host simulator failed on a request; closing the connection")
+                    keep = False
+                if not keep:
+                    return
+
+
+class HostServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], mac_key: bytes, ledger: Ledger | None = None,
+                 rules: list[Rule] | None = None, policy: HostPolicy | None = None) -> None:
+        super().__init__(address, _Handler)
+        self.mac_key = mac_key
+        self.ledger = ledger or Ledger()
+        self.logic = HostLogic(self.ledger, policy)
+        self.rules = rules or []
+        self.received: list[bytes] = []   # every well-framed request, in arrival order, for tests
+        self._rules_lock = threading.Lock()
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def respond(self, sock: socket.socket, raw: bytes) -> bool:
+        """Answer one request. False = close the connection."""
+        self.received.append(raw)
+        try:
+            msg = decode(raw, self.mac_key)
+        except MacError as e:
+            log.warning("request MAC failed: %s", e)
+            return self._refuse_bad_mac(sock, raw)
+        except MessageError as e:
+            log.warning("dropping connection: not our dialect: %s", e)
+            return False
+        amount = int(str(msg.fields[4])) if 4 in msg.fields else None
+        with self._rules_lock:
+            rule = first_match(self.rules, msg.mti, amount)
+        if rule and rule.drop:
+            return True
+        rmti, fields = self.logic.handle(msg, rule.code if rule else None)
+        out = encode(rmti, fields, self.mac_key)
+        if rule and rule.bad_mac:
+            out = out[:-1] + bytes([out[-1] ^ 0xFF])
+        if rule and rule.close:
+            return False
+        if rule and rule.silent:
+            return True
+        if rule and rule.delay_s:
+            time.sleep(rule.delay_s)
+        try:
+            sock.sendall(frame(out))
+        except OSError:
+            return False
+        return True
+
+    def _refuse_bad_mac(self, sock: socket.socket, raw: bytes) -> bool:
+        try:
+            msg = decode(raw, None, verify_mac=False)
+        except MessageError:
+            return False
+        rmti = RESPONSE_MTI.get(msg.mti)
+        if rmti is None:
+            return False
+        fields = {n: msg.fields[n] for n in ECHOED if n in msg.fields}
+        fields[39] = "63"
+        self.ledger.log(msg.mti, str(msg.fields.get(11, "")), "63", "bad MAC: not acted on")
+        try:
+            sock.sendall(frame(encode(rmti, fields, self.mac_key)))
+        except OSError:
+            return False
+        return True
+
+
+def start(mac_key: bytes, port: int = 0, host: str = "127.0.0.1", **kw) -> tuple[HostServer, threading.Thread]:
+    server = HostServer((host, port), mac_key, **kw)
+    thread = threading.Thread(target=server.serve_forever, name="hostsim", daemon=True)
+    thread.start()
+    return server, thread

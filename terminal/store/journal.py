@@ -1,0 +1,260 @@
+"""The journal. Every change is one short IMMEDIATE transaction, committed (fsynced) before the caller acts.
+
+Write-ahead: `begin` commits the transaction's row, with its STAN and all a reversal needs, in state
+'sending' before the request may leave. A row still 'sending' after a crash is in doubt and is reversed on
+start. synchronous=FULL is set on every open because SQLite keeps it per connection.
+
+A failed commit (disk full, I/O error) closes the connection and raises StoreError; the same commit is never
+retried on that connection (after an fsync failure the page cache may lie about what reached the disk).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Iterator
+
+STAN_MAX = 999_999
+
+
+class StoreError(Exception):
+    """The journal cannot be written or read. Nothing that depends on the failed write has happened."""
+
+
+@dataclass(frozen=True)
+class TxnRow:
+    id: int
+    kind: str
+    proc_code: str
+    amount: int
+    currency: str
+    stan: int
+    local_time: dt.datetime
+    transmitted: str
+    entry_mode: str
+    masked_pan: str
+    psn: str | None
+    batch: int
+    state: str
+    response_code: str | None
+    auth_code: str | None
+    rrn: str | None
+    message: str
+    original_id: int | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class SafRow:
+    id: int
+    txn_id: int
+    kind: str
+    stan: int
+    reason_code: str
+    sealed: bytes | None
+    attempts: int
+    next_at: float
+    state: str
+    last_error: str
+    created_at: str
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+class Journal:
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+        self._open()
+
+    # -- connection -----------------------------------------------------------------------------------
+    def _open(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.executescript(files("terminal.store").joinpath("schema.sql").read_text())
+        except (sqlite3.Error, OSError) as e:
+            raise StoreError(f"journal {self.path}: cannot open: {e}") from None
+        conn.row_factory = sqlite3.Row
+        self._conn = conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        if self._conn is None:
+            self._open()
+        conn = self._conn
+        assert conn is not None
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            # Never retry on this connection: drop it, the next call reopens.
+            try:
+                conn.close()
+            finally:
+                self._conn = None
+            raise StoreError(f"journal {self.path}: write failed, nothing recorded: {e}") from None
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        if self._conn is None:
+            self._open()
+        assert self._conn is not None
+        try:
+            return self._conn.execute(sql, args).fetchall()
+        except sqlite3.Error as e:
+            raise StoreError(f"journal {self.path}: read failed: {e}") from None
+
+    # -- counters ---------------------------------------------------------------------------------------
+    @staticmethod
+    def _next_stan(conn: sqlite3.Connection) -> int:
+        row = conn.execute("SELECT value FROM meta WHERE key='stan'").fetchone()
+        stan = int(row[0]) % STAN_MAX + 1 if row else 1
+        conn.execute("INSERT INTO meta(key, value) VALUES('stan', ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (str(stan),))
+        return stan
+
+    def current_batch(self) -> int:
+        rows = self._read("SELECT value FROM meta WHERE key='batch'")
+        return int(rows[0][0]) if rows else 1
+
+    def next_stan(self) -> int:
+        """A STAN for a request that has no row of its own (sign-on, settlement)."""
+        with self._write() as conn:
+            return self._next_stan(conn)
+
+    def close_batch(self, batch: int) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES('batch', ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (str(batch % 999_999 + 1),))
+
+    # -- transactions -------------------------------------------------------------------------------------
+    def begin(self, *, kind: str, proc_code: str, amount: int, currency: str, local_time: dt.datetime,
+              transmitted: str, entry_mode: str, masked_pan: str, psn: str | None = None,
+              original_id: int | None = None, state: str = "sending", reason: str = "request about to be sent",
+              message: str = "") -> TxnRow:
+        """The write-ahead commit: after this returns, the request may leave the terminal."""
+        now = _now()
+        with self._write() as conn:
+            stan = self._next_stan(conn)
+            batch = int((conn.execute("SELECT value FROM meta WHERE key='batch'").fetchone() or [1])[0])
+            cur = conn.execute(
+                "INSERT INTO txn(kind, proc_code, amount, currency, stan, local_time, transmitted, entry_mode,"
+                " masked_pan, psn, batch, state, message, original_id, created_at, updated_at)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (kind, proc_code, amount, currency, stan, local_time.isoformat(), transmitted, entry_mode,
+                 masked_pan, psn, batch, state, message, original_id, now, now))
+            txn_id = cur.lastrowid
+            conn.execute("INSERT INTO txn_event(txn_id, at, state, reason) VALUES(?,?,?,?)",
+                         (txn_id, now, state, reason))
+        return self.txn(txn_id)
+
+    def set_state(self, txn_id: int, state: str, reason: str, *, response_code: str | None = None,
+                  auth_code: str | None = None, rrn: str | None = None, message: str | None = None) -> None:
+        now = _now()
+        with self._write() as conn:
+            self._set_state(conn, txn_id, state, reason, now, response_code, auth_code, rrn, message)
+
+    @staticmethod
+    def _set_state(conn, txn_id, state, reason, now, response_code=None, auth_code=None, rrn=None, message=None):
+        conn.execute(
+            "UPDATE txn SET state=?, updated_at=?, response_code=COALESCE(?, response_code),"
+            " auth_code=COALESCE(?, auth_code), rrn=COALESCE(?, rrn), message=COALESCE(?, message) WHERE id=?",
+            (state, now, response_code, auth_code, rrn, message, txn_id))
+        conn.execute("INSERT INTO txn_event(txn_id, at, state, reason) VALUES(?,?,?,?)",
+                     (txn_id, now, state, reason))
+
+    def txn(self, txn_id: int) -> TxnRow:
+        rows = self._read("SELECT * FROM txn WHERE id=?", (txn_id,))
+        if not rows:
+            raise StoreError(f"no transaction {txn_id} in the journal")
+        return _txn_row(rows[0])
+
+    def txns(self, limit: int = 50) -> list[TxnRow]:
+        return [_txn_row(r) for r in self._read("SELECT * FROM txn ORDER BY id DESC LIMIT ?", (limit,))]
+
+    def txns_in_state(self, *states: str) -> list[TxnRow]:
+        marks = ",".join("?" * len(states))
+        return [_txn_row(r) for r in self._read(f"SELECT * FROM txn WHERE state IN ({marks}) ORDER BY id", states)]
+
+    def events(self, txn_id: int) -> list[tuple[str, str, str]]:
+        return [(r["at"], r["state"], r["reason"])
+                for r in self._read("SELECT at, state, reason FROM txn_event WHERE txn_id=? ORDER BY id", (txn_id,))]
+
+    # -- store-and-forward --------------------------------------------------------------------------------
+    def queue(self, txn_id: int, kind: str, reason_code: str, state: str, reason: str,
+              sealed: bytes | None = None, message: str | None = None) -> SafRow:
+        """Queue a reversal or advice and move the transaction to `state`, in one commit: a reversal is
+        never decided without being queued."""
+        now = _now()
+        with self._write() as conn:
+            stan = self._next_stan(conn) if kind == "reversal" else conn.execute(
+                "SELECT stan FROM txn WHERE id=?", (txn_id,)).fetchone()[0]
+            cur = conn.execute(
+                "INSERT INTO saf(txn_id, kind, stan, reason_code, sealed, created_at, updated_at)"
+                " VALUES(?,?,?,?,?,?,?)", (txn_id, kind, stan, reason_code, sealed, now, now))
+            self._set_state(conn, txn_id, state, reason, now, message=message)
+            saf_id = cur.lastrowid
+        return self.saf_entry(saf_id)
+
+    def saf_entry(self, saf_id: int) -> SafRow:
+        return _saf_row(self._read("SELECT * FROM saf WHERE id=?", (saf_id,))[0])
+
+    def saf_pending(self) -> list[SafRow]:
+        return [_saf_row(r) for r in self._read("SELECT * FROM saf WHERE state='pending' ORDER BY id")]
+
+    def saf_all(self) -> list[SafRow]:
+        return [_saf_row(r) for r in self._read("SELECT * FROM saf ORDER BY id")]
+
+    def saf_attempt(self, saf_id: int, next_at: float, error: str = "") -> None:
+        """Counted before the message is sent, so a crash mid-send still makes the next one a repeat."""
+        with self._write() as conn:
+            conn.execute("UPDATE saf SET attempts=attempts+1, next_at=?, last_error=?, updated_at=? WHERE id=?",
+                         (next_at, error, _now(), saf_id))
+
+    def saf_note(self, saf_id: int, error: str) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE saf SET last_error=?, updated_at=? WHERE id=?", (error, _now(), saf_id))
+
+    def saf_done(self, saf_id: int, txn_state: str, reason: str, *, state: str = "delivered",
+                 response_code: str | None = None) -> None:
+        """Delivered (or given up as needs_attention): card data is erased in the same commit."""
+        now = _now()
+        with self._write() as conn:
+            txn_id = conn.execute("SELECT txn_id FROM saf WHERE id=?", (saf_id,)).fetchone()[0]
+            sealed = None if state == "delivered" else conn.execute(
+                "SELECT sealed FROM saf WHERE id=?", (saf_id,)).fetchone()[0]
+            conn.execute("UPDATE saf SET state=?, sealed=?, updated_at=? WHERE id=?", (state, sealed, now, saf_id))
+            self._set_state(conn, txn_id, txn_state, reason, now, response_code=response_code)
+
+
+def _txn_row(r: sqlite3.Row) -> TxnRow:
+    d = dict(r)
+    d["local_time"] = dt.datetime.fromisoformat(d["local_time"])
+    return TxnRow(**d)
+
+
+def _saf_row(r: sqlite3.Row) -> SafRow:
+    d = dict(r)
+    d.pop("updated_at")
+    return SafRow(**d)
+

@@ -1,0 +1,1 @@
+"""The transaction engine: lifecycle, reversal, store-and-forward, settlement."""

@@ -1,0 +1,97 @@
+"""One online financial request, end to end: write ahead, send, conclude, reverse when in doubt.
+
+The decisions live in verdict.py and saf.py; this module only orders the I/O: journal commit, then the wire,
+then the journal again. Two commits (two fsyncs) per approved sale.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Callable
+
+from terminal.config import Config
+from terminal.iso8583 import MacError, MessageError, decode, encode
+from terminal.iso8583.builders import PURCHASE, REFUND, Original, field7, request_0200
+from terminal.link import ConnectError, LinkError
+from terminal.link.client import HostLink
+from terminal.store import Journal, TxnRow
+from terminal.txn import saf
+from terminal.txn.records import OUTCOME, CardInput, SaleResult
+from terminal.txn.verdict import Verdict, from_response, no_response, not_sent
+
+KINDS = {"purchase": PURCHASE, "refund": REFUND}
+
+
+class Engine:
+    def __init__(self, cfg: Config, journal: Journal, link: HostLink, *,
+                 clock: Callable[[], float] = time.time,
+                 local_now: Callable[[], dt.datetime] = lambda: dt.datetime.now().replace(microsecond=0)) -> None:
+        self.cfg = cfg
+        self.journal = journal
+        self.link = link
+        self.clock = clock
+        self.local_now = local_now
+
+    def drain_saf(self, force: bool = False) -> saf.DrainReport:
+        return saf.drain(self.cfg, self.journal, self.link, self.clock(), force=force)
+
+    def authorise(self, kind: str, amount: int, card: CardInput) -> tuple[TxnRow, Verdict]:
+        """Send one 0200 and conclude. Pending reversals go first; if they cannot, this request is not sent."""
+        cleared = self.drain_saf(force=True)
+        if cleared.pending:
+            verdict = Verdict("not_sent", f"an earlier reversal is still pending ({cleared.error}): nothing sent",
+                              "HOST UNREACHABLE: earlier reversal pending, card not charged")
+            row = self.journal.begin(kind=kind, proc_code=KINDS[kind], amount=amount,
+                                     currency=self.cfg.terminal.currency, local_time=self.local_now(),
+                                     transmitted="", entry_mode=card.entry_mode, masked_pan=card.masked_pan,
+                                     psn=card.psn, state="not_sent", reason=verdict.reason, message=verdict.message)
+            return row, verdict
+        now_utc = dt.datetime.now(dt.timezone.utc)
+        row = self.journal.begin(kind=kind, proc_code=KINDS[kind], amount=amount, currency=self.cfg.terminal.currency,
+                                 local_time=self.local_now(), transmitted=field7(now_utc),
+                                 entry_mode=card.entry_mode, masked_pan=card.masked_pan, psn=card.psn)
+        original = saf.original_of(row)
+        wire = encode("0200", self._request_fields(original, now_utc, card), self.cfg.keys.mac_key)
+        verdict = self._exchange(row, wire)
+        self.conclude(row, verdict)
+        return self.journal.txn(row.id), verdict
+
+    def _request_fields(self, original: Original, now_utc: dt.datetime, card: CardInput):
+        return request_0200(saf.terminal_of(self.cfg), original, now_utc, track2=card.track2, pan=card.pan,
+                            expiry=card.expiry, icc=card.icc, pin_block=card.pin_block)
+
+    def _exchange(self, row: TxnRow, wire: bytes) -> Verdict:
+        try:
+            raw = self.link.exchange(wire, self.cfg.host.timeout_s)
+        except ConnectError as e:
+            return not_sent(str(e))
+        except LinkError as e:
+            return no_response(str(e))
+        try:
+            response = decode(raw, self.cfg.keys.mac_key)
+        except MacError as e:
+            self.link.close()
+            return no_response(f"response rejected: {e}")
+        except MessageError as e:
+            self.link.close()
+            return no_response(f"response is not ISO 8583 of our dialect: {e}")
+        return from_response("0200", row.stan, response)
+
+    def conclude(self, row: TxnRow, verdict: Verdict) -> None:
+        """Record the verdict; a reversal is queued in the same commit, then tried at once."""
+        if verdict.reversal:
+            self.journal.queue(row.id, "reversal", verdict.reversal, "reversal_pending", verdict.reason,
+                               message=verdict.message)
+            self.drain_saf(force=True)
+        else:
+            self.journal.set_state(row.id, verdict.state, verdict.reason, response_code=verdict.response_code,
+                                   auth_code=verdict.auth_code, rrn=verdict.rrn, message=verdict.message)
+
+    def result(self, row: TxnRow, verdict: Verdict) -> SaleResult:
+        row = self.journal.txn(row.id)
+        message = verdict.message
+        if row.state == "reversed":
+            message = "NO RESPONSE: transaction reversed, customer not charged"
+        return SaleResult(row.id, row.stan, OUTCOME[row.state], row.response_code, row.auth_code, row.rrn,
+                          row.amount, row.currency, row.masked_pan, row.entry_mode, message)
+

@@ -1,0 +1,48 @@
+"""The data a sale carries in and out of the engine."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# Journal state -> the outcome word of cli-contract.md's JSON result, and the exit code class.
+OUTCOME = {
+    "approved": "approved", "offline_approved": "offline_approved", "advice_pending": "offline_approved",
+    "declined": "declined", "reversed": "reversed", "reversal_pending": "reversal_pending",
+    "cancelled": "cancelled", "not_sent": "not_sent", "needs_attention": "needs_attention",
+    "sending": "reversal_pending",
+}
+EXIT = {"approved": 0, "offline_approved": 0, "declined": 1}
+
+
+@dataclass(frozen=True)
+class CardInput:
+    """Card data for one request. Track 2 and PIN block live only in memory, for the one request."""
+    entry_mode: str
+    masked_pan: str
+    track2: str | None = field(default=None, repr=False)
+    pan: str | None = field(default=None, repr=False)
+    expiry: str | None = field(default=None, repr=False)
+    psn: str | None = None
+    icc: bytes | None = field(default=None, repr=False)
+    pin_block: bytes | None = field(default=None, repr=False)
+
+
+@dataclass
+class SaleResult:
+    id: int | None
+    stan: int | None
+    outcome: str
+    response_code: str | None
+    auth_code: str | None
+    rrn: str | None
+    amount: int
+    currency: str
+    masked_pan: str
+    entry_mode: str
+    message: str
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT.get(self.outcome, 3)
+
+    def to_json(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,56 @@
+"""What the terminal concludes from what came back for an online request: pure, so every case is a table row.
+
+The rule that matters: anything but a well-formed, correctly MACed response for our own STAN means the
+outcome is unknown, and an unknown outcome is reversed (reason 68), never guessed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from terminal.iso8583 import Message
+from terminal.iso8583.dialect import RESPONSE_MTI
+from terminal.iso8583.response_codes import Action, lookup
+
+REVERSAL_NO_RESPONSE = "68"
+REVERSAL_CANNOT_COMPLETE = "06"
+REVERSAL_CANCELLED = "17"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    state: str                   # journal state
+    reason: str                  # journal reason (one line, no card data)
+    message: str                 # operator line
+    response_code: str | None = None
+    reversal: str | None = None  # field 39 of the reversal to queue, if any
+    auth_code: str | None = None
+    rrn: str | None = None
+
+
+def from_response(request_mti: str, stan: int, response: Message) -> Verdict:
+    if response.mti != RESPONSE_MTI[request_mti]:
+        return Verdict("reversal_pending", f"answer was a {response.mti}, expected {RESPONSE_MTI[request_mti]}",
+                       "NO VALID RESPONSE: reversing, customer not charged", reversal=REVERSAL_NO_RESPONSE)
+    if response.fields.get(11) != f"{stan:06d}":
+        return Verdict("reversal_pending", f"response for STAN {response.fields.get(11)}, ours is {stan:06d}",
+                       "NO VALID RESPONSE: reversing, customer not charged", reversal=REVERSAL_NO_RESPONSE)
+    code = str(response.fields.get(39, ""))
+    rc = lookup(code)
+    rrn = response.fields.get(37)
+    auth = response.fields.get(38)
+    if rc.action is Action.APPROVE:
+        return Verdict("approved", "host approved", rc.operator_line, code, auth_code=auth and str(auth).strip(),
+                       rrn=rrn and str(rrn))
+    reason = f"host declined: {code} {rc.meaning}"
+    if code == "63":
+        reason += "; key set flagged for attention"
+    return Verdict("declined", reason, rc.operator_line, code, rrn=rrn and str(rrn))
+
+
+def no_response(why: str) -> Verdict:
+    return Verdict("reversal_pending", f"{why}: outcome unknown", "NO RESPONSE: reversing, customer not charged",
+                   reversal=REVERSAL_NO_RESPONSE)
+
+
+def not_sent(why: str) -> Verdict:
+    return Verdict("not_sent", f"{why}: nothing sent", "HOST UNREACHABLE: card not charged, try again")
