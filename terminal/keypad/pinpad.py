@@ -1,0 +1,28 @@
+"""The PIN pad seam: where PIN digits go instead of into the keypad state machine.
+
+On real hardware PIN entry belongs to a PCI PTS PIN pad that returns an enciphered PIN block (or does the
+offline VERIFY itself); the keypad FSM only drives its prompts. Here the FSM forwards each digit, each CLEAR
+and the final ENTER to a `PinPad` and keeps nothing but the count of digits, so no PIN digit can reach the
+audit trail or a log through the keypad.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class PinPad(Protocol):
+    def add_digit(self, digit: str) -> None:
+        """One more PIN digit ('0'-'9')."""
+        ...
+
+    def remove_digit(self) -> None:
+        """Forget the last digit (the operator pressed CLEAR)."""
+        ...
+
+    def complete(self) -> None:
+        """The PIN is entered (4-12 digits): the pad may now build its PIN block."""
+        ...
+
+    def abandon(self) -> None:
+        """The sale was cancelled during PIN entry: wipe what was typed."""
+        ...

@@ -1,0 +1,70 @@
+"""What the operator sees: a three-line screen, and its rendering for a text terminal.
+
+The state machine produces `Screen` values and never draws; a run loop renders them for whatever display the
+POS has. `render_lines` draws the boxed text-terminal version `posterm run` shows.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+SCREEN_WIDTH = 32
+"""Characters inside the box: the width of a typical POS text display, doubled for readability."""
+
+
+@dataclass(frozen=True)
+class Screen:
+    title: str  # what the terminal is doing or asking ("ENTER AMOUNT")
+    value: str  # the thing being typed or shown ("CNY 1.23", "****")
+    message: str  # one line of guidance or refusal ("Max CNY 1000.00")
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "~"
+
+
+def render_lines(screen: Screen, width: int = SCREEN_WIDTH) -> list[str]:
+    """The screen as text lines: title left, value right-aligned (as POS amount displays do), message left."""
+    border = "+" + "-" * (width + 2) + "+"
+    return [
+        border,
+        f"| {_fit(screen.title, width):<{width}} |",
+        f"| {_fit(screen.value, width):>{width}} |",
+        f"| {_fit(screen.message, width):<{width}} |",
+        border,
+    ]
+
+
+KEY_HELP = "keys: 0-9  Backspace=CLEAR  Esc=CANCEL  Enter=ENTER  F1-F4  Ctrl-C=quit"
+
+
+class TextDisplay:
+    """Draws screens on a text terminal. `redraw=True` clears and repaints in place (a real tty); otherwise
+    each changed screen is printed below the last (a log, a pipe, a script run)."""
+
+    def __init__(self, write: Callable[[str], object], flush: Callable[[], object], *, redraw: bool) -> None:
+        self._write, self._flush, self._redraw = write, flush, redraw
+        self._last: Screen | None = None
+        self._receipt: list[str] = []
+
+    def show(self, screen: Screen) -> None:
+        if screen == self._last:
+            return
+        self._last = screen
+        lines = render_lines(screen)
+        if self._redraw:
+            body = [KEY_HELP, "", *lines, "", *self._receipt]
+            self._write("\x1b[H\x1b[2J" + "\r\n".join(body) + "\r\n")
+        else:
+            self._write("\n".join(lines) + "\n")
+        self._flush()
+
+    def show_receipt(self, lines: list[str]) -> None:
+        """Receipt lines, kept on screen under the box until the next receipt."""
+        self._receipt = ["RECEIPT", *lines]
+        if not self._redraw:
+            self._write("\n".join(self._receipt) + "\n")
+            self._flush()
+        elif self._last is not None:
+            last, self._last = self._last, None
+            self.show(last)
