@@ -32,13 +32,11 @@ import time
 import tty
 from typing import Iterable
 
-from drivers.emulated.msr_tracks import TEST_CARDS, test_card
+from drivers.emulated.msr_args import PROTOCOLS, SCENARIOS, add_arguments
+from drivers.emulated.msr_tracks import test_card
 from drivers.serial_msr.esc_protocol import ESC, encode_block
 from drivers.serial_msr.track_check import lrc_char
 
-SCENARIOS = ("good", "bad-status", "bad-swipe", "refuse", "unreadable-track", "garbage", "split", "incomplete",
-             "pull")
-PROTOCOLS = ("ascii", "msr605")
 ENQ = 0x05
 NOISE = b"\x00\xffNOISE\x7f\x1bq\x1bs\x1b\x07"  # includes a false block start the framer must skip
 SPLIT_CHUNK = 3
@@ -187,16 +185,6 @@ class MsrPtyEmulator:
         master, self._master = self._master, -1
         if master >= 0:
             os.close(master)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--protocol", choices=PROTOCOLS, default="ascii")
-    parser.add_argument("--swipe", metavar="CARD", choices=sorted(TEST_CARDS), default="visa",
-                        help="test card whose tracks are swiped")
-    parser.add_argument("--scenario", action="append", metavar="KIND[:CARD]",
-                        help=f"one of {', '.join(SCENARIOS)}; repeat for a script (default: good)")
-    parser.add_argument("--lrc", action="store_true", help="ascii: send the LRC after each end sentinel")
-    parser.add_argument("--stx", action="store_true", help="ascii: frame each swipe with STX/ETX")
 
 
 def serve_from_args(args: argparse.Namespace) -> int:

@@ -1,23 +1,31 @@
 """Serial magstripe readers (MSR605/MSR206 ESC protocol, plain ASCII-track readers) via pyserial.
 
 Bytes in, raw track strings and status out; no business rules. pyserial is imported only when a port is
-opened. See docs/serial_msr.md.
+opened, and the names below are loaded on first use, so importing one submodule (as the `posterm` command
+table does) stays cheap. See docs/serial_msr.md.
 """
-from drivers.serial_msr.ascii_framer import AsciiFramer
-from drivers.serial_msr.errors import (
-    NoSwipeError, PortUnavailableError, ReaderCommandError, ReaderDisconnectedError, ReaderSpecError,
-)
-from drivers.serial_msr.esc_framer import EscFramer
-from drivers.serial_msr.events import (
-    BadSwipe, BadSwipeKind, Event, GarbageSkipped, Reply, Swipe, SwipeResult, TrackRead, TrackState,
-)
-from drivers.serial_msr.port import SerialMsrReader, read_swipe
-from drivers.serial_msr.spec import ReaderSpec, parse_reader_spec
-from drivers.serial_msr.track_check import TrackValidator, check_track_structure, lrc_char
+from __future__ import annotations
 
-__all__ = [
-    "AsciiFramer", "EscFramer", "BadSwipe", "BadSwipeKind", "Event", "GarbageSkipped", "Reply", "Swipe",
-    "SwipeResult", "TrackRead", "TrackState", "SerialMsrReader", "read_swipe", "ReaderSpec", "parse_reader_spec",
-    "TrackValidator", "check_track_structure", "lrc_char", "NoSwipeError", "PortUnavailableError",
-    "ReaderCommandError", "ReaderDisconnectedError", "ReaderSpecError",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "drivers.serial_msr.ascii_framer": ("AsciiFramer",),
+    "drivers.serial_msr.esc_framer": ("EscFramer",),
+    "drivers.serial_msr.errors": ("NoSwipeError", "PortUnavailableError", "ReaderCommandError",
+                                  "ReaderDisconnectedError", "ReaderSpecError"),
+    "drivers.serial_msr.events": ("BadSwipe", "BadSwipeKind", "Event", "GarbageSkipped", "Reply", "Swipe",
+                                  "SwipeResult", "TrackRead", "TrackState"),
+    "drivers.serial_msr.port": ("SerialMsrReader", "read_swipe"),
+    "drivers.serial_msr.spec": ("ReaderSpec", "parse_reader_spec"),
+    "drivers.serial_msr.track_check": ("TrackValidator", "check_track_structure", "lrc_char"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'drivers.serial_msr' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

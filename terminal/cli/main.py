@@ -12,6 +12,7 @@ import sys
 # Each module has register(subparsers) and run(args) -> exit code. Imported lazily so that `posterm --help`
 # stays fast and pyscard/pyserial load only when a reader is opened.
 COMMANDS = [
+    "terminal.cli.cmd_msr",
     "terminal.cli.cmd_sale",
     "terminal.cli.cmd_txn",
     "terminal.cli.cmd_saf",
