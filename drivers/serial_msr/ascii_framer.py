@@ -3,7 +3,8 @@
 A swipe is one line: optional STX, the tracks back to back (`%...?` then `;...?`, each optionally followed by
 its LRC character), then ETX, CR or LF. `%E?` / `;E?` is the common way such readers flag a track they could
 not read. Because an LRC character may itself look like a sentinel, each end sentinel is tried both with and
-without a following LRC, and the reading that explains the most of the line wins. Noise in front of a swipe
+without a following LRC, and the reading that explains the most of the line wins; a character after an end
+sentinel that is neither a matching LRC nor a start sentinel marks that track unreadable (a failed LRC). Noise in front of a swipe
 on the same line is skipped by trying each start sentinel in turn.
 """
 from __future__ import annotations
@@ -84,8 +85,11 @@ class AsciiFramer:
         if framed[1:-1] == READ_ERROR_BODY:
             options.append((TrackRead(number, TrackState.UNREADABLE), end + 1))
         else:
-            if end + 1 < len(line) and passes(self._validate, number, framed + line[end + 1]):
-                options.append((TrackRead(number, TrackState.OK, framed + line[end + 1]), end + 2))
+            after = line[end + 1:end + 2]
+            if after and passes(self._validate, number, framed + after):
+                options.append((TrackRead(number, TrackState.OK, framed + after), end + 2))
+            elif after and after not in "%;":  # an LRC that does not match: a misread track
+                options.append((TrackRead(number, TrackState.UNREADABLE), end + 2))
             if passes(self._validate, number, framed):
                 options.append((TrackRead(number, TrackState.OK, framed), end + 1))
         best: _Parse = ([], pos)
