@@ -193,7 +193,7 @@ class KeypadFSM:
             case State.RESULT:
                 outcome = self._outcome
                 title = "APPROVED" if outcome and outcome.approved else "NOT APPROVED"
-                return Screen(title, amount, outcome.message if outcome else "")
+                return Screen(title, amount, message or (outcome.message if outcome else ""))
             case State.CANCEL_CONFIRM:
                 kept = self._screen_of(self._return_state).value
                 return Screen("CANCEL SALE?", kept, "ENTER=yes  other key=no")
@@ -259,6 +259,11 @@ class KeypadFSM:
         return self._act_dismiss(item, now)
 
     _act_dismiss_then_handle = _act_dismiss
+
+    def _act_out_of_sequence(self, item: object, now: float) -> None:
+        raise KeypadSequenceError(
+            f"keypad: {input_of(item).value!r} cannot happen during {self.state.value}"  # type: ignore[arg-type]
+        )
 
     def _act_amount_first(self, item: object, now: float) -> _Refuse:
         return _Refuse("Amount first, then the card")
