@@ -1,0 +1,45 @@
+"""The command line as scripts use it: exit codes, JSON, errors on stderr, and every demo scenario."""
+from __future__ import annotations
+
+import pytest
+
+from terminal.cli.cmd_demo import SCENARIOS
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_every_demo_scenario_ends_as_it_should(posterm, scenario):
+    r = posterm("demo", "--scenario", scenario, "--json")
+    assert r.code == 0, r.out + r.err
+    assert r.json["as_expected"] is True and r.json["outcome"] == SCENARIOS[scenario].expect
+
+
+def test_demo_prints_receipt_in_text_mode(posterm):
+    r = posterm("demo")
+    assert r.code == 0
+    assert "APPROVED" in r.out and "CARD            476173******0119" in r.out and "AMOUNT                 CNY 12.34" in r.out
+
+
+@pytest.mark.parametrize("args, fault", [
+    (["sale", "12.345"], "amount '12.345': at most two decimals"),
+    (["sale", "0"], "amount '0': must be more than zero"),
+    (["sale", "abc"], "amount 'abc': expected major units"),
+    (["sale", "1.00", "--reader", "nfc:x"], "--reader 'nfc:x': expected one of"),
+    (["sale", "1.00", "--host", "nowhere"], "--host: host address 'nowhere': expected HOST:PORT"),
+    (["sale", "1.00", "--reader", "emulated-swipe:nosuch"], "no built-in card profile 'nosuch'"),
+    (["txn", "show", "99"], "no transaction 99 in the journal"),
+])
+def test_usage_errors_exit_2_with_one_line(posterm, args, fault):
+    r = posterm(*args)
+    assert r.code == 2 and fault in r.err and r.err.count("\n") == 1
+
+
+def test_swipe_of_a_chip_card_says_insert_card_and_sends_nothing(posterm):
+    r = posterm("sale", "1.00", "--reader", "emulated-swipe:visa", "--host", "127.0.0.1:9", "--json")
+    assert r.code == 4 and r.json["message"] == "INSERT CARD" and r.json["outcome"] == "not_sent"
+
+
+def test_txn_list_after_sales(host_sim, posterm):
+    from tests.fixtures.host import host_address
+    posterm("sale", "1.00", "--host", host_address(host_sim))
+    r = posterm("txn", "list")
+    assert r.code == 0 and "approved, settles at the next batch" in r.out and "476173******0119" in r.out

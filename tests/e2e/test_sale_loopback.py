@@ -1,0 +1,102 @@
+"""Whole magstripe sales through a real `posterm` process, a real socket and the host simulator."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+from terminal.hostsim.rules import Rule
+from terminal.iso8583 import decode
+from tests.fixtures.host import MAC_KEY, POSTERM, host_address
+
+
+def test_approved_sale_json_result_and_wire(host_sim, posterm):
+    r = posterm("sale", "12.34", "--host", host_address(host_sim), "--json")
+    assert r.code == 0, r.err
+    res = r.json
+    assert {k: res[k] for k in ("outcome", "response_code", "amount", "currency", "masked_pan", "entry_mode",
+                                 "stan")} == {
+        "outcome": "approved", "response_code": "00", "amount": 1234, "currency": "156",
+        "masked_pan": "476173******0119", "entry_mode": "901", "stan": 1}
+    assert res["auth_code"] and res["rrn"] and res["message"] == "APPROVED"
+    [raw] = host_sim.received
+    req = decode(raw, MAC_KEY)
+    assert req.mti == "0200" and req.fields[4] == "000000001234" and req.fields[35] == "4761739001010119=31121010000000000"
+    assert "4761739001010119" not in r.out + r.err  # the full PAN never reaches the output
+
+
+def test_decline_exit_1_with_the_reason(host_sim, posterm):
+    host_sim.rules.append(Rule(amount=5100, code="51"))
+    r = posterm("sale", "51.00", "--host", host_address(host_sim), "--json")
+    assert r.code == 1 and r.json["outcome"] == "declined" and r.json["message"] == "DECLINED: insufficient funds"
+
+
+def test_no_response_reverses_and_exit_3(host_sim, posterm, tmp_path):
+    host_sim.rules.append(Rule(mti="0200", silent=True))
+    r = posterm("sale", "7.00", "--config", _config(tmp_path, host_sim), "--json")
+    assert r.code == 3 and r.json["outcome"] == "reversed"
+    mtis = [decode(m, MAC_KEY).mti for m in host_sim.received]
+    assert mtis == ["0200", "0400"]
+    rev = decode(host_sim.received[1], MAC_KEY)
+    assert rev.fields[39] == "68" and rev.fields[90].startswith("0200000001")
+    assert host_sim.ledger.approvals()[0]["reversed"] == 1  # the host's books agree: nothing charged
+    shown = posterm("txn", "show", "1")
+    assert "reversed, customer not charged (no response within 1 s: outcome unknown)" in shown.out
+
+
+def _config(tmp_path, host_sim):
+    cfg = tmp_path / "t.toml"
+    cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
+                   f'[host]\naddress = "{host_address(host_sim)}"\ntimeout_s = 1\n'
+                   f'[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
+    return str(cfg)
+
+
+def test_pending_reversal_goes_before_the_next_sale(host_sim, posterm, tmp_path):
+    cfg = _config(tmp_path, host_sim)
+    # The sale gets no answer; its first 0400 is lost on the way (the host never sees it).
+    host_sim.rules += [Rule(mti="0200", silent=True, times=1), Rule(mti="0400", drop=True, times=1)]
+    first = posterm("sale", "7.00", "--config", cfg, "--json")
+    assert first.json["outcome"] == "reversal_pending"
+    status = posterm("saf", "status")
+    assert "1 entry not yet delivered" in status.out and "reversal of txn 1" in status.out
+    second = posterm("sale", "8.00", "--config", cfg, "--json")
+    assert second.json["outcome"] == "approved"
+    msgs = [decode(m, MAC_KEY) for m in host_sim.received]
+    assert [m.mti for m in msgs] == ["0200", "0400", "0401", "0200"]  # the repeat goes first, then the new sale
+    assert msgs[1].fields[11] == msgs[2].fields[11]  # a repeat keeps its STAN
+    assert posterm("saf", "status").out.startswith("0 entries")
+
+
+def test_undeliverable_reversal_blocks_the_next_sale(host_sim, posterm, tmp_path):
+    cfg = _config(tmp_path, host_sim)
+    host_sim.rules += [Rule(mti="0200", silent=True, times=1), Rule(mti="0400", drop=True),
+                       Rule(mti="0401", drop=True)]
+    posterm("sale", "7.00", "--config", cfg)
+    second = posterm("sale", "8.00", "--config", cfg, "--json")
+    assert second.code == 3 and second.json["outcome"] == "not_sent"
+    assert second.json["message"] == "HOST UNREACHABLE: earlier reversal pending, card not charged"
+    assert [decode(m, MAC_KEY).mti for m in host_sim.received] == ["0200", "0400", "0401"]  # no second 0200
+
+
+def test_journal_row_committed_before_the_request_leaves(host_sim, posterm):
+    """While the host holds the response, a second SQLite connection already sees the row, STAN and all."""
+    host_sim.rules.append(Rule(mti="0200", delay_s=3.0))
+    data = posterm.data_dir
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    proc = subprocess.Popen(POSTERM + ["sale", "3.00", "--host", host_address(host_sim), "--data-dir", str(data),
+                                       "--json"], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while not host_sim.received and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert host_sim.received, "the request never reached the host"
+        db = sqlite3.connect(data / "journal.sqlite3")
+        rows = db.execute("SELECT stan, state, amount, masked_pan FROM txn").fetchall()
+        assert rows == [(1, "sending", 300, "476173******0119")]
+        db.close()
+    finally:
+        out, _ = proc.communicate(timeout=60)
+    assert '"outcome": "approved"' in out
