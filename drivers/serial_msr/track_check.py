@@ -45,7 +45,8 @@ def lrc_char(number: int, framed: str) -> str:
 
 
 def check_track_structure(number: int, text: str) -> None:
-    """Default validator: '<start><data>?' with an optional LRC character. Messages never quote the data."""
+    """Default validator: '<start><data>?' with an optional LRC character, and track 1 opening with its format
+code letter (ISO/IEC 7811-2). Messages never quote the data."""
     fmt = FORMATS.get(number)
     if fmt is None:
         raise ValueError(f"track {number}: no such track (1, 2 or 3)")
@@ -63,6 +64,8 @@ def check_track_structure(number: int, text: str) -> None:
     bad = next((i for i, ch in enumerate(body) if not fmt.is_data_char(ch)), None)
     if bad is not None:
         raise ValueError(f"{where}: character at position {bad + 1} is not in the track's character set")
+    if number == 1 and not "A" <= body[0] <= "Z":
+        raise ValueError(f"{where}: the first character is not a format code letter")
     if len(tail) > 1:
         raise ValueError(f"{where}: {len(tail)} characters after the end sentinel, expected at most 1 (LRC)")
     if tail and tail != lrc_char(number, text[:end + 1]):

@@ -185,3 +185,9 @@ def test_ascii_partial_line_is_incomplete_on_flush():
 def test_ascii_stx_drops_an_unterminated_fragment():
     events = AsciiFramer().feed(f"{T1[:10]}\x02{T2}\x03".encode())
     assert events[0] == GarbageSkipped(10) and events[1].text(2) == T2
+
+
+def test_ascii_noise_sentinel_does_not_swallow_the_track_behind_it():
+    # '%' then track 2: ';' is a legal track 1 character, but track 1 must open with its format code letter.
+    events = AsciiFramer().feed(f"%{T2}\r".encode())
+    assert events[0] == GarbageSkipped(1) and events[1].text(2) == T2 and events[1].text(1) is None
