@@ -36,13 +36,14 @@ class Original:
 
 
 def field7(now_utc: dt.datetime) -> str:
-    return now_utc.strftime("%m%d%H%M%S")
+    return f"{now_utc.month:02d}{now_utc.day:02d}{now_utc.hour:02d}{now_utc.minute:02d}{now_utc.second:02d}"
 
 
 def _common(t: Terminal, o: Original, now_utc: dt.datetime) -> dict[int, Value]:
     return {
         3: o.proc_code, 4: str(o.amount), 7: field7(now_utc), 11: f"{o.stan:06d}",
-        12: o.local.strftime("%H%M%S"), 13: o.local.strftime("%m%d"), 22: o.entry_mode,
+        12: f"{o.local.hour:02d}{o.local.minute:02d}{o.local.second:02d}", 13: f"{o.local.month:02d}{o.local.day:02d}",
+        22: o.entry_mode,
         41: t.terminal_id, 42: t.merchant_id, 49: t.currency, 60: f"{o.batch:06d}",
     }
 
@@ -59,8 +60,9 @@ def request_0200(t: Terminal, o: Original, now_utc: dt.datetime, *, track2: str 
     else:
         raise ValueError("0200 needs card data: track 2, or PAN and expiry")
     if icc is not None:
-        f[23] = o.psn or "000"
         f[55] = icc
+        if o.psn is not None:  # only when the card has a 5F34
+            f[23] = o.psn
     if pin_block is not None:
         f[52] = pin_block
     return f
@@ -70,7 +72,9 @@ def advice_0220(t: Terminal, o: Original, now_utc: dt.datetime, *, pan: str, exp
                 chip_code: str) -> dict[int, Value]:
     """Offline chip approval (Y1/Y3) advised later: PAN, expiry and field 55 only, never track 2 or PIN."""
     f = _common(t, o, now_utc)
-    f.update({25: "00", 2: pan, 14: expiry, 23: o.psn or "000", 39: chip_code, 55: icc})
+    f.update({25: "00", 2: pan, 14: expiry, 39: chip_code, 55: icc})
+    if o.psn is not None:
+        f[23] = o.psn
     return f
 
 

@@ -37,23 +37,32 @@ class Message:
         return v
 
 
+_Z_CHARS = frozenset("0123456789=")
+
+
+def _alphabet_fault(kind: str, value: str) -> str | None:
+    """Why `value` is not of its kind, or None. pyiso8583 checks lengths; the alphabet is ours to check."""
+    if not value.isascii():
+        return "not ASCII"
+    if kind == "n":
+        return None if value.isdigit() else "not numeric"
+    if kind == "z":
+        return None if _Z_CHARS.issuperset(value) else "only digits and '=' allowed"
+    if not value.isprintable():
+        return "not printable ASCII"
+    if kind == "an" and value.strip() and not value.replace(" ", "").isalnum():
+        return "not alphanumeric"
+    return None
+
+
 def _check_text(n: int, value: str) -> str:
+    """Validate and pad a text field for sending (n: zeros on the left; an/ans: spaces on the right)."""
     f = FIELDS[n]
-    if f.kind == "n":
-        if not value.isascii() or not value.isdigit():
-            raise MessageError(f"field {n} ({f.name}): not numeric")
-        if not f.var:
-            value = value.rjust(f.length, "0")
-    elif f.kind == "z":
-        if not value.isascii() or any(c not in "0123456789=" for c in value):
-            raise MessageError(f"field {n} ({f.name}): only digits and '=' allowed")
-    else:
-        if not value.isascii() or not value.isprintable():
-            raise MessageError(f"field {n} ({f.name}): not printable ASCII")
-        if f.kind == "an" and not value.replace(" ", "").isalnum() and value.strip():
-            raise MessageError(f"field {n} ({f.name}): not alphanumeric")
-        if not f.var:
-            value = value.ljust(f.length)
+    fault = _alphabet_fault(f.kind, value)
+    if fault:
+        raise MessageError(f"field {n} ({f.name}): {fault}")
+    if not f.var and len(value) < f.length:
+        value = value.rjust(f.length, "0") if f.kind == "n" else value.ljust(f.length)
     if len(value) > f.length:
         raise MessageError(f"field {n} ({f.name}): {len(value)} characters, at most {f.length}")
     return value
@@ -116,7 +125,9 @@ def decode(raw: bytes, mac_key: bytes | None, *, verify_mac: bool = True) -> Mes
         if f.kind == "b":
             fields[n] = bytes.fromhex(v)
         else:
-            _check_text(n, v)
+            fault = _alphabet_fault(f.kind, v)
+            if fault:
+                raise MessageError(f"{mti} field {n} ({f.name}): {fault}")
             fields[n] = v
     if not verify_mac:
         fields.pop(64, None)
