@@ -18,11 +18,12 @@ from drivers.serial_msr.esc_framer import EscFramer
 from drivers.serial_msr.esc_protocol import (
     CMD_COMM_TEST, CMD_READ_ISO, CMD_RESET, COMMAND_FAULT_STATUSES, status_text,
 )
-from drivers.serial_msr.events import BadSwipe, Event, GarbageSkipped, Reply, Swipe, SwipeResult
+from drivers.serial_msr.events import BadSwipe, BadSwipeKind, Event, GarbageSkipped, Reply, Swipe, SwipeResult
 from drivers.serial_msr.spec import DEFAULT_GAP_S, PROTOCOLS
 from drivers.serial_msr.track_check import TrackValidator, check_track_structure
 
 POLL_S = 0.05     # longest single blocking read: bounds how late a deadline or gap is noticed
+_SWIPE_FAULT_REPLIES = frozenset("19")  # a bare <ESC>1 / <ESC>9 answering a read: the swipe failed
 ASCII_WAKE = b"\x05"  # ENQ: plain ASCII readers ignore host bytes; the emulator takes it as 'client is here'
 
 
@@ -106,8 +107,8 @@ class SerialMsrReader:
             if data:
                 last_rx = now
                 events = framer.feed(data)
-            elif framer.pending() and (now - last_rx >= self.gap_s or now >= deadline):
-                events = framer.flush()
+            if framer.pending() and (now - last_rx >= self.gap_s or now >= deadline):
+                events += framer.flush()  # a reader that keeps trickling bytes cannot outlast the deadline
             for event in events:
                 if isinstance(event, GarbageSkipped):
                     garbage += event.count
@@ -121,8 +122,11 @@ class SerialMsrReader:
                 elif isinstance(event, Reply) and event.code in COMMAND_FAULT_STATUSES:
                     raise ReaderCommandError(f"serial reader {self.device}: read command refused with "
                                              f"<ESC>{event.code!r} ({status_text(event.code)})")
+                elif isinstance(event, Reply) and event.code in _SWIPE_FAULT_REPLIES:
+                    reason = f"reader status {event.code!r}: {status_text(event.code)}"
+                    return SwipeResult(self.device, (), BadSwipeKind.STATUS, reason, garbage)
                 # any other Reply (a late answer to a test command) carries no swipe: ignored
-            if now >= deadline and not framer.pending():
+            if now >= deadline:
                 raise NoSwipeError(f"serial reader {self.device}: no swipe within {timeout_s:g} s")
 
     def _read_some(self, deadline: float) -> bytes:

@@ -79,6 +79,13 @@ def test_swipe_that_stops_arriving_is_incomplete_after_the_gap(msr_emulator, pro
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_swipe_still_open_at_the_deadline_is_incomplete(msr_emulator, protocol):
+    emu = msr_emulator(protocol, ["incomplete"])
+    result = read_swipe(emu.slave_path, protocol, 0.5, gap_s=60.0)
+    assert result.fault is BadSwipeKind.INCOMPLETE
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_cable_pulled_mid_swipe_names_the_port(msr_emulator, protocol):
     emu = msr_emulator(protocol, ["pull"])
     with pytest.raises(ReaderDisconnectedError) as err:
@@ -142,3 +149,10 @@ def test_posterm_msr_emulator_command_rejects_an_unknown_scenario():
 
 def test_card_names_of_the_argument_table_match_the_test_cards():
     assert set(CARD_NAMES) == set(TEST_CARDS)
+
+
+def test_posterm_help_does_not_load_pyserial():
+    code = ("import sys, terminal.cli.main as m; m.build_parser(); import drivers.serial_msr; "
+            "print('serial' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert run.stdout.strip() == "False", run.stderr
