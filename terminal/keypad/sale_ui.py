@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from drivers.keypad.errors import KeySourceExhausted
 from drivers.keypad.keys import QUIT
 from drivers.keypad.source import KeySource
 from terminal.keypad.effects import AppChosen, Cancelled, Effect, PinComplete, ReversalRequested
@@ -83,9 +84,13 @@ class KeypadSession:
         return self.feed(Tick() if key is None else key)
 
     def drain(self) -> None:
-        """Feed the keys already typed, without waiting for more."""
+        """Feed the keys already typed, without waiting for more. A finite source that has ended has simply
+        nothing more typed (the next blocking wait will say it ended)."""
         while True:
-            key = self.keys.read(0)
+            try:
+                key = self.keys.read(0)
+            except KeySourceExhausted:
+                return
             if key is None:
                 return
             if key == QUIT:

@@ -1,0 +1,117 @@
+"""`posterm run` as an operator uses it: a real posterm process on a real terminal (tmux), keys typed with
+send-keys, the screen read back with capture-pane. And the same command fed by a --keys script."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+POSTERM = str(Path(sys.executable).with_name("posterm"))
+DEADLINE_S = 30.0
+
+
+class Tmux:
+    """One private tmux server (its own socket) running a shell in an 80x30 window."""
+
+    def __init__(self) -> None:
+        self.socket = f"posterm-keypad-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.tmux("new-session", "-d", "-s", "op", "-x", "80", "-y", "30", "bash --norc --noprofile")
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
+                              text=True).stdout
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "op", *keys)
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "op")
+
+    def wait_for(self, *texts: str, absent: str | None = None) -> str:
+        deadline = time.monotonic() + DEADLINE_S
+        while True:
+            shown = self.screen()
+            if all(t in shown for t in texts) and (absent is None or absent not in shown):
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"screen never showed {texts!r} (absent {absent!r}):\n{shown}")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def tmux():
+    session = Tmux()
+    yield session
+    session.close()
+
+
+def test_operator_session_in_a_real_terminal(tmux, tmp_path):
+    config = tmp_path / "posterm.toml"
+    # bounce_ms = 0: tmux types faster than fingers, and on a loaded machine the keypad may read two keys sent
+    # apart in one read, stamping them microseconds apart; bounce is tested on exact timestamps elsewhere.
+    config.write_text("[keypad]\nconfirm_timeout_s = 1\nbounce_ms = 0\n")
+    tmux.keys(f"{POSTERM} run --config {config}; echo EXIT=$?", "Enter")
+    tmux.wait_for("READY", "Key in the amount")
+
+    tmux.keys("1", "2", "3")
+    tmux.wait_for("ENTER AMOUNT", "CNY 1.23")
+
+    tmux.keys("Escape")  # CANCEL: asks, does not cancel
+    tmux.wait_for("CANCEL SALE?", "CNY 1.23", "ENTER=yes  other key=no")
+    tmux.keys("5")  # any other key: back, input exactly as it was
+    shown = tmux.wait_for("ENTER AMOUNT", "CNY 1.23", absent="CANCEL SALE?")
+    assert "12.35" not in shown
+
+    tmux.keys("BSpace", "BSpace", "BSpace")
+    tmux.wait_for("ENTER AMOUNT", "CNY 0.00")
+    tmux.keys("BSpace", "BSpace", "Enter")  # CLEAR on empty stayed in amount entry: ENTER refuses zero
+    tmux.wait_for("ENTER AMOUNT", "CNY 0.00", "Amount must be above zero")
+
+    tmux.keys("9", "Enter")
+    tmux.wait_for("CONFIRM AMOUNT", "CNY 0.09")
+    tmux.keys("Escape")
+    tmux.wait_for("CANCEL SALE?", "CNY 0.09")
+    tmux.wait_for("CONFIRM AMOUNT", "CNY 0.09", absent="CANCEL SALE?")  # 1 s of silence dismissed it
+
+    tmux.keys("Escape")
+    tmux.wait_for("CANCEL SALE?")
+    tmux.keys("Enter")  # CANCEL then ENTER: cancelled
+    tmux.wait_for("READY", "Sale cancelled")
+
+    tmux.keys("C-c")
+    tmux.wait_for("EXIT=0")
+    tmux.keys("clear; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'", "Enter")
+    shown = tmux.wait_for("icanon")
+    assert "-icanon" not in shown  # the terminal is back in line mode
+
+
+def test_run_fed_by_a_key_script_prints_each_screen():
+    done = subprocess.run([POSTERM, "run", "--keys", "1,2,3,CANCEL,CLEAR,ENTER"], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.index("CANCEL SALE?") < out.rindex("CNY 1.23") and "CONFIRM AMOUNT" in out
+    assert "Sale cancelled" not in out
+
+
+def test_run_with_a_bad_key_script_is_a_usage_error():
+    done = subprocess.run([POSTERM, "run", "--keys", "1,2,ENTRE"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "posterm run: --keys token 3 (column 5): 'ENTRE' is not a key; "
+        "expected 0-9, CLEAR, CANCEL, ENTER, F1-F4 or WAIT:SECONDS"
+    )
+
+
+def test_run_with_a_missing_keypad_device_is_a_device_error(tmp_path):
+    done = subprocess.run([POSTERM, "run", "--keypad-device", str(tmp_path / "event7")], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 4 and "event7: cannot open" in done.stderr
