@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import time
 
 from terminal.cli.common import add_common, emit, load_config, open_journal, open_link
 
@@ -33,12 +32,12 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_flush(args: argparse.Namespace) -> int:
-    from terminal.txn import saf
+    from terminal.txn.engine import Engine
     cfg = load_config(args)
-    journal = open_journal(args)
+    journal = open_journal(args, transacting=True)
     link = open_link(cfg)
     try:
-        report = saf.drain(cfg, journal, link, time.time(), force=True)
+        report = Engine(cfg, journal, link).drain_saf(force=True)
     finally:
         link.close()
     lines = [f"delivered {report.delivered}, still pending {report.pending}"

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
                     "stan": None, "amount": amount, "currency": cfg.terminal.currency},
              [e.operator_line, f"({e.reason}; nothing sent)"])
         return EXIT_DEVICE
-    journal = open_journal(args)
+    journal = open_journal(args, transacting=True)
     link = open_link(cfg)
     try:
         result: SaleResult = swipe_sale(Engine(cfg, journal, link), args.kind, amount, card)

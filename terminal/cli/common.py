@@ -46,9 +46,29 @@ def journal_path(args: argparse.Namespace) -> Path:
     return Path(args.data_dir) if args.data_dir else default_data_dir()
 
 
-def open_journal(args: argparse.Namespace):
+def open_journal(args: argparse.Namespace, *, transacting: bool = False):
+    """Transacting commands hold an exclusive lock on the data dir for their lifetime: crash recovery reverses
+    every in-flight row it finds, which must never be another live process's sale."""
     from terminal.store import Journal
-    return Journal(journal_path(args) / "journal.sqlite3")
+    directory = journal_path(args)
+    if transacting:
+        _lock_data_dir(directory)
+    return Journal(directory / "journal.sqlite3")
+
+
+_held_locks: list = []
+
+
+def _lock_data_dir(directory: Path) -> None:
+    import fcntl
+    directory.mkdir(parents=True, exist_ok=True)
+    f = open(directory / "posterm.lock", "a+")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        raise UsageError(f"another posterm process is transacting on {directory}; wait for it to finish") from None
+    _held_locks.append(f)  # released when the process exits, however it exits
 
 
 def open_link(cfg: Config):

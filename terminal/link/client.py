@@ -70,6 +70,11 @@ class HostLink:
 
     def exchange(self, message: bytes, timeout_s: float) -> bytes:
         """Send one request and wait for one response frame. Raises ConnectError only before sending."""
+        self.send(message)
+        return self.receive(timeout_s)
+
+    def send(self, message: bytes) -> None:
+        """Put one request on the wire. ConnectError = nothing sent; any other LinkError = maybe sent."""
         self.ensure_connected()
         sock = self._sock
         assert sock is not None
@@ -85,12 +90,13 @@ class HostLink:
             except OSError as e:
                 self.close()
                 raise LinkClosed(f"connection lost while sending: {e}") from None
-        return self._receive(timeout_s)
 
-    def _receive(self, timeout_s: float) -> bytes:
+    def receive(self, timeout_s: float) -> bytes:
+        """Wait for the one response frame to the request just sent."""
         deadline = time.monotonic() + timeout_s
         sock = self._sock
-        assert sock is not None
+        if sock is None:
+            raise LinkClosed("no connection to receive on")
         while True:
             left = deadline - time.monotonic()
             if left <= 0:

@@ -15,7 +15,8 @@ from terminal.iso8583.builders import PURCHASE, REFUND, Original, field7, reques
 from terminal.link import ConnectError, LinkError
 from terminal.link.client import HostLink
 from terminal.store import Journal, TxnRow
-from terminal.txn import saf
+from terminal.txn import crashpoints, saf
+from terminal.txn.recovery import recover
 from terminal.txn.records import OUTCOME, CardInput, SaleResult
 from terminal.txn.verdict import Verdict, from_response, no_response, not_sent
 
@@ -31,6 +32,7 @@ class Engine:
         self.link = link
         self.clock = clock
         self.local_now = local_now
+        self.recovered = recover(journal)
 
     def drain_saf(self, force: bool = False) -> saf.DrainReport:
         return saf.drain(self.cfg, self.journal, self.link, self.clock(), force=force)
@@ -61,12 +63,19 @@ class Engine:
                             expiry=card.expiry, icc=card.icc, pin_block=card.pin_block)
 
     def _exchange(self, row: TxnRow, wire: bytes) -> Verdict:
+        crashpoints.reached("after_write_ahead")
         try:
-            raw = self.link.exchange(wire, self.cfg.host.timeout_s)
+            self.link.send(wire)
         except ConnectError as e:
             return not_sent(str(e))
         except LinkError as e:
             return no_response(str(e))
+        crashpoints.reached("after_send")
+        try:
+            raw = self.link.receive(self.cfg.host.timeout_s)
+        except LinkError as e:
+            return no_response(str(e))
+        crashpoints.reached("after_response")
         try:
             response = decode(raw, self.cfg.keys.mac_key)
         except MacError as e:

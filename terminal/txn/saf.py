@@ -16,6 +16,7 @@ from terminal.iso8583.dialect import RESPONSE_MTI
 from terminal.link import LinkError
 from terminal.link.client import HostLink
 from terminal.store import Journal, SafRow, TxnRow
+from terminal.txn import crashpoints
 
 DONE_CODES = {"00": "reversal acknowledged", "25": "host never saw the original: nothing to reverse",
               "94": "host had already reversed it"}
@@ -64,6 +65,7 @@ def drain(cfg: Config, journal: Journal, link: HostLink, now: float, *, force: b
         mti, wire = reversal_message(cfg, txn, entry, dt.datetime.now(dt.timezone.utc))
         backoff = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** entry.attempts)
         journal.saf_attempt(entry.id, now + backoff)
+        crashpoints.reached("saf_after_attempt")
         error = _deliver_one(cfg, journal, link, entry, mti, wire)
         if error:
             journal.saf_note(entry.id, error)
@@ -77,7 +79,9 @@ def drain(cfg: Config, journal: Journal, link: HostLink, now: float, *, force: b
 def _deliver_one(cfg: Config, journal: Journal, link: HostLink, entry: SafRow, mti: str, wire: bytes) -> str:
     """'' when the host acknowledged; otherwise why not (the entry stays pending)."""
     try:
-        raw = link.exchange(wire, cfg.host.timeout_s)
+        link.send(wire)
+        crashpoints.reached("saf_after_send")
+        raw = link.receive(cfg.host.timeout_s)
         resp = decode(raw, cfg.keys.mac_key)
     except MacError as e:
         link.close()
