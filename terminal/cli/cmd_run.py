@@ -5,11 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import tomllib
 from pathlib import Path
-
-from drivers.keypad.errors import KeyMapError, KeypadDeviceError, KeyScriptError
-from terminal.keypad.errors import KeypadSettingsError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +22,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _load_config(path: Path | None) -> dict:
+    import tomllib
+
+    from terminal.keypad.errors import KeypadSettingsError
+
     if path is None:
         return {}
     try:
@@ -39,6 +39,8 @@ def _load_config(path: Path | None) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so `posterm --help` does not pay for the keypad.
+    from drivers.keypad.errors import KeyMapError, KeypadDeviceError, KeyScriptError
+    from terminal.keypad.errors import KeypadSettingsError
     from drivers.keypad.keymap import evdev_map_from, tty_map_from
     from terminal.keypad.runloop import default_process_sale, run_terminal
     from terminal.keypad.screen import TextDisplay

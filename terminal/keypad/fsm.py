@@ -132,14 +132,16 @@ class KeypadFSM:
         before = self.state
         transition = TRANSITIONS[before][column]
         if transition.action == "ignore":
-            self._record(now, item, before, before, "ignore")
+            if column is not Input.TICK:  # ticks come ten times a second: only those that act are recorded
+                self._record(now, item, before, before, "ignore")
             return
         self._next_message = None
         refusal = getattr(self, f"_act_{transition.action}")(item, now)
         if isinstance(refusal, _Refuse):
             if refusal.message is not None:
                 self._message = refusal.message
-            self._record(now, item, before, before, f"refused: {refusal.message or 'no change'}")
+            if column is not Input.TICK or refusal.message is not None:
+                self._record(now, item, before, before, f"refused: {refusal.message or 'no change'}")
             return
         self.state = self._return_state if transition.next == BACK else transition.next  # type: ignore[assignment]
         self._message = self._next_message

@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import importlib
 import logging
+import time
 from collections.abc import Callable
 
 from drivers.keypad.errors import KeySourceExhausted
@@ -54,16 +55,21 @@ def default_process_sale(args: argparse.Namespace) -> ProcessSale:
 
 def read_amount(
     keys: KeySource,
-    clock: Callable[[], float],
-    max_amount: int,
+    clock: Callable[[], float] | None = None,
+    max_amount: int | None = None,
     *,
     settings: KeypadSettings | None = None,
     show: Callable[[Screen], None] | None = None,
 ) -> int | None:
     """Run the keypad over `keys` for amount entry alone: the amount in minor units once the operator has
     confirmed it (digits, ENTER, ENTER), or None when the operator cancelled (CANCEL, then ENTER).
-    Raises KeySourceExhausted when a finite source ends first."""
-    settings = dataclasses.replace(settings or KeypadSettings(), max_amount=max_amount)
+    `clock` defaults to the source's own (a script's virtual clock) or else time.monotonic; `max_amount`
+    defaults to the settings'. Raises KeySourceExhausted when a finite source ends first."""
+    if clock is None:
+        clock = getattr(keys, "clock", time.monotonic)
+    settings = settings or KeypadSettings()
+    if max_amount is not None:
+        settings = dataclasses.replace(settings, max_amount=max_amount)
     fsm = KeypadFSM(settings, start=State.AMOUNT_ENTRY)
     if show:
         show(fsm.screen)
@@ -109,5 +115,6 @@ def run_terminal(
                     session.feed(OutcomeReceived(outcome.message, outcome.approved))
                     if outcome.receipt:
                         show_receipt(outcome.receipt)
+            session.effects.clear()  # a sale's effects matter only while it runs
     except (OperatorQuit, KeySourceExhausted):
         return outcomes

@@ -171,3 +171,16 @@ def test_settings_defaults_and_config():
     s = settings_from_config({"keypad": {"confirm_timeout_s": 8, "bounce_ms": 40}, "limits": {"max_amount": 500},
                               "terminal": {"currency": "978"}})
     assert (s.confirm_timeout_s, s.bounce_s, s.max_amount, s.currency.alpha) == (8.0, 0.04, 500, "EUR")
+
+
+def test_the_audit_trail_records_keys_and_transitions_but_not_idle_ticks():
+    fsm = KeypadFSM(KeypadSettings(confirm_timeout_s=1), start=State.AMOUNT_ENTRY)
+    fsm.handle("4", 1.0)
+    fsm.handle("CANCEL", 2.0)
+    for i in range(1, 30):
+        fsm.handle(Tick(), 2.0 + i / 10)  # the 10th tick ends the 1 s silence
+    assert [(e.at, e.input, e.before.value, e.after.value, e.action) for e in fsm.audit] == [
+        (1.0, "4", "amount entry", "amount entry", "append_digit"),
+        (2.0, "CANCEL", "amount entry", "cancel confirmation", "open_cancel_confirm"),
+        (3.0, "timeout tick", "cancel confirmation", "amount entry", "dismiss_if_silent"),
+    ]

@@ -6,6 +6,7 @@ import pytest
 from drivers.keypad.errors import KeyScriptError, KeySourceExhausted
 from drivers.keypad.script import ScriptedKeys, Wait, parse_key_script
 from terminal.keypad.runloop import read_amount
+from terminal.keypad.settings import KeypadSettings
 
 
 def test_parse():
@@ -74,3 +75,8 @@ def test_read_amount_refuses_over_the_maximum():
 def test_read_amount_script_ending_early_is_an_error():
     with pytest.raises(KeySourceExhausted, match="ended after 4 tokens, before the amount was confirmed"):
         run("1,2,3,ENTER")
+
+
+def test_read_amount_takes_the_scripts_own_clock_and_the_settings_maximum_by_default():
+    keys = ScriptedKeys.parse("9,9,9,CANCEL,WAIT:6,ENTER,ENTER")
+    assert read_amount(keys, settings=KeypadSettings(max_amount=500)) == 99
