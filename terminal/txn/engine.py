@@ -84,7 +84,10 @@ class Engine:
         except MessageError as e:
             self.link.close()
             return no_response(f"response is not ISO 8583 of our dialect: {e}")
-        return from_response("0200", row.stan, response)
+        verdict = from_response("0200", row.stan, response)
+        if verdict.reversal:
+            self.link.close()  # an answer to something else: nothing more on this connection can be trusted
+        return verdict
 
     def conclude(self, row: TxnRow, verdict: Verdict) -> None:
         """Record the verdict; a reversal is queued in the same commit, then tried at once."""
