@@ -40,6 +40,7 @@ class KernelContext:
     pin_block: bytes | None = None         # field 52 when online PIN was entered (never logged)
     script_results: bytearray = field(default_factory=bytearray)
     commands_sent: int = 0
+    blocked_aids: list[bytes] = field(default_factory=list)
 
     def value(self, tag: int) -> bytes | None:
         """Terminal data first (amounts, TVR...), then card data: what a DOL or field 55 asks for."""

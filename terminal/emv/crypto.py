@@ -98,10 +98,11 @@ def rsa_raw(data: bytes, exponent: int, modulus: bytes) -> bytes:
     return pow(value, exponent, n).to_bytes(len(modulus), "big")
 
 
-# Data the application cryptogram is computed over (Book 2 section 8.1.1, the recommended minimum set), in this
-# order. The virtual cards and the issuer simulator both use this list, so the issuer can check an ARQC from
-# field 55 alone.
-AC_DATA_TAGS = (0x9F02, 0x9F03, 0x9F1A, 0x95, 0x5F2A, 0x9A, 0x9C, 0x9F37, 0x82, 0x9F36)
+# Data the application cryptogram is computed over (Book 2 section 8.1.1, the recommended minimum set), then the
+# Issuer Application Data (whose Card Verification Results say which cryptogram it is, as scheme CVNs do, so a TC
+# never repeats the ARQC). The virtual cards and the issuer simulator both use this list, so the issuer can check
+# an ARQC from field 55 alone.
+AC_DATA_TAGS = (0x9F02, 0x9F03, 0x9F1A, 0x95, 0x5F2A, 0x9A, 0x9C, 0x9F37, 0x82, 0x9F36, 0x9F10)
 
 
 def ac_input(values) -> bytes:

@@ -120,6 +120,8 @@ def _aid_list(ctx: KernelContext) -> Phase[list[Candidate]]:
             if df is None:
                 raise CardDataError(f"SELECT {entry.aid.hex().upper()}: DF name (84) missing")
             exact = df.value == entry.aid
+            if resp.sw == apdu.SW_APP_BLOCKED:
+                ctx.blocked_aids.append(df.value)
             if resp.sw == apdu.SW_OK and (exact or (entry.partial and df.value.startswith(entry.aid))):
                 prop = find(fci, 0xA5)
                 found.append(_candidate_from(prop.children() if prop else [], df.value))
@@ -166,7 +168,14 @@ def final_select(ctx: KernelContext, candidates: list[Candidate], chooser: Choos
     while True:
         chosen = choose(remaining, chooser)
         if chosen is None:
-            raise NoApplicationError("no application selected: none supported, all blocked, or cardholder declined")
+            if ctx.blocked_aids:
+                blocked = ", ".join(a.hex().upper() for a in ctx.blocked_aids)
+                raise NoApplicationError(f"no application selected: {blocked} blocked (SW 6283)")
+            if candidates and not remaining:
+                raise NoApplicationError("no application selected: every candidate refused the final SELECT")
+            if candidates:
+                raise NoApplicationError("no application selected: the cardholder did not choose or confirm one")
+            raise NoApplicationError("no application on the card is supported by this terminal")
         resp = yield from exchange(ctx, apdu.select(chosen.aid))
         if resp.ok:
             fci = _parse_fci(resp.data, f"final SELECT {chosen.aid.hex().upper()}")
@@ -177,4 +186,6 @@ def final_select(ctx: KernelContext, candidates: list[Candidate], chooser: Choos
             ctx.selected_aid = chosen.aid
             ctx.label = chosen.label
             return chosen
+        if resp.sw == apdu.SW_APP_BLOCKED:
+            ctx.blocked_aids.append(chosen.aid)
         remaining.remove(chosen)

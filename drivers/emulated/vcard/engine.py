@@ -207,10 +207,11 @@ class VirtualEmvCard:
     def _session_key(self) -> bytes:
         return crypto.ac_session_key(self.image.imk_ac, self.image.pan, self.image.psn, self.atc.to_bytes(2, "big"))
 
-    def _cryptogram(self, values: dict[int, bytes]) -> bytes:
+    def _cryptogram(self, values: dict[int, bytes], iad: bytes) -> bytes:
         values = dict(values)
         values[0x82] = self.image.aip
         values[0x9F36] = self.atc.to_bytes(2, "big")
+        values[0x9F10] = iad
         return crypto.retail_mac(self._session_key(), crypto.ac_input(values))
 
     def _generate_ac(self, apdu: bytes, data: bytes) -> bytes:
@@ -249,13 +250,13 @@ class VirtualEmvCard:
                 self.last_online_atc = self.atc
         merged = dict(self._cdol1)
         merged.update(values)
-        ac = self._cryptogram(merged)
+        iad = bytes.fromhex("06010A03") + bytes([0x90 if cid == CID_ARQC else 0x50 if cid == CID_TC else 0x10,
+                                                   0x00, 0x00])
+        ac = self._cryptogram(merged, iad)
         if cid == CID_ARQC:
             self._arqc = ac
         self._first_ac_done = True
         self._second_ac_done = second
-        iad = bytes.fromhex("06010A03") + bytes([0x90 if cid == CID_ARQC else 0x50 if cid == CID_TC else 0x10,
-                                                   0x00, 0x00])
         cid_b, atc_b = bytes([cid]), self.atc.to_bytes(2, "big")
         if cda and cid != CID_AAC and img.icc_key is not None:
             objs = encode(0x9F27, cid_b) + encode(0x9F36, atc_b) + encode(0x9F10, iad)
