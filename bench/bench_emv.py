@@ -1,0 +1,102 @@
+"""EMV kernel benchmark: card round trips per sale beside the minimum the flow needs, and the terminal's CPU time
+per kernel run (time.process_time, median over many runs), against the in-process virtual cards.
+
+Terminal CPU = the whole run's process time minus the time spent inside the channel (the virtual card computes
+its cryptograms and RSA signatures in this same process) and inside the issuer simulator. Budget (DESIGN.md):
+a whole EMV sale under 5 ms of terminal CPU, median.
+
+Minimum round trips: what Book 3 cannot do without for that card: final SELECT, GPO, one READ RECORD per AFL
+record, INTERNAL AUTHENTICATE (DDA), GET CHALLENGE + VERIFY (enciphered PIN) or VERIFY (plaintext PIN), first
+GENERATE AC, EXTERNAL AUTHENTICATE (when 91 is not in CDOL2), second GENERATE AC. Everything above is
+selection (PSE/AID list) and optional GET DATA (PIN try counter, ATC and last online ATC for velocity checks).
+
+Run: .venv/bin/python -m bench.bench_emv [runs]"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+
+from drivers.emulated.inprocess import InProcessChannel
+from drivers.emulated.vcard import load_profile
+from terminal.emv.config import TerminalConfig, Transaction
+from terminal.emv.gpo import parse_afl
+from terminal.emv.issuer import HostResponse
+from terminal.emv.kernel import EmvKernel
+from terminal.emv.outcome import Decision
+from terminal.emv.pin import EmulatedPinPad
+from terminal.emv.runner import KernelRunner
+from terminal.hostsim.issuer_emv import make_issuer_response
+
+PROFILES = ("visa", "mastercard", "unionpay", "contactless")
+PINS = {"visa": "1234", "mastercard": "4321", "unionpay": "123456", "contactless": "1234"}
+SALE_TIME = datetime(2025, 6, 1, 12, 30, tzinfo=timezone.utc)
+
+
+class TimedChannel:
+    """The in-process channel, with the process time spent inside it (card side) added up."""
+
+    def __init__(self, inner: InProcessChannel) -> None:
+        self.inner, self.spent = inner, 0.0
+        self.atr, self.protocol = inner.atr, inner.protocol
+
+    def transmit(self, apdu: bytes) -> bytes:
+        start = time.process_time()
+        try:
+            return self.inner.transmit(apdu)
+        finally:
+            self.spent += time.process_time() - start
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def minimum_round_trips(card, cvm: str) -> int:
+    img = card.image
+    records = sum(e.last - e.first + 1 for e in parse_afl(img.afl))
+    n = 1 + 1 + records + 2                                   # final SELECT, GPO, records, two GENERATE AC
+    n += 1 if img.oda == "dda" else 0                         # INTERNAL AUTHENTICATE
+    n += {"offline_pin": 1, "enciphered_offline_pin": 2}.get(cvm, 0)
+    n += 0 if any(tag == 0x91 for tag, _ in img.cdol2) else 1   # EXTERNAL AUTHENTICATE
+    return n
+
+
+def one_sale(profile: str):
+    card = load_profile(profile)
+    channel = TimedChannel(InProcessChannel(card))
+    kernel = EmvKernel(TerminalConfig(contactless_interface=profile == "contactless"), Transaction(12345, now=SALE_TIME),
+                       pinpad=EmulatedPinPad(PINS[profile]))
+    runner = KernelRunner(channel, kernel)
+    start = time.process_time()
+    out = runner.run()
+    issuer = 0.0
+    if out.decision is Decision.GO_ONLINE:
+        t = time.process_time()
+        data = make_issuer_response(out.field55_request, out.pan, out.psn, True)
+        issuer = time.process_time() - t
+        out = runner.complete(HostResponse("00", data))
+    total = time.process_time() - start
+    return out, total - channel.spent - issuer, channel.inner.exchanges, card
+
+
+def main(runs: int = 200) -> None:
+    print(f"{'profile':12} {'decision':16} {'APDUs':>5} {'raw':>4} {'minimum':>7} {'terminal CPU median':>20} "
+          f"{'p90':>8}   budget 5 ms")
+    for profile in PROFILES:
+        one_sale(profile)                                       # warm caches (certificates, imports)
+        samples = []
+        for _ in range(runs):
+            out, cpu, raw, card = one_sale(profile)
+            samples.append(cpu)
+        samples.sort()
+        median = statistics.median(samples) * 1000
+        p90 = samples[int(len(samples) * 0.9)] * 1000
+        print(f"{profile:12} {out.decision.value:16} {out.apdu_count:5d} {raw:4d} "
+              f"{minimum_round_trips(card, out.cvm):7d} {median:17.3f} ms {p90:6.3f} ms   "
+              f"{'OK' if median < 5 else 'OVER'}")
+    print("APDUs = commands the kernel sent; raw = exchanges on the wire incl. T=0 GET RESPONSE")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
