@@ -115,7 +115,9 @@ def random_faults(rng: random.Random, count: int, *, max_seconds: float = 1.0, m
 
 @dataclass(frozen=True)
 class ProxyEvent:
-    """One line of what the proxy did. conn 0 is the proxy itself. Holds MTI and STAN only, never card data."""
+    """One line of what the proxy did. conn 0 is the proxy itself. Holds MTI and STAN only, never card data.
+    An event is logged before a peer can see its effect (late_delivered and late_lost, which record an outcome,
+    after), so a test that has received a response finds its 'forward' already in the log."""
     at_s: float
     conn: int
     direction: str
@@ -414,6 +416,8 @@ class FaultProxy:
 
     # -- traffic ----------------------------------------------------------------------------------------------
     def _readable(self, conn: _Conn, d: str) -> None:
+        if conn.closed:  # closed by an earlier callback of the same select round
+            return
         try:
             data = conn.src(d).recv(65536)  # type: ignore[union-attr]
         except (BlockingIOError, socket.timeout):
@@ -464,12 +468,12 @@ class FaultProxy:
             return
         fault = self._pick(d, mti)
         action = fault.action if fault else "forward"
-        if action == "forward" or action in ("delay", "late"):
+        if fault is None or action in ("delay", "late"):
             when = max(time.monotonic() + (fault.seconds if fault else 0.0), conn.free_at[d])
             conn.free_at[d] = when
             if fault:
                 self._log(conn.n, d, mti, stan, action, f"held {fault.seconds:g} s")
-            self._at(when, lambda: self._deliver(conn, d, raw, mti, stan, "late" if action == "late" else ""))
+            self._at(when, lambda: self._deliver(conn, d, raw, mti, stan, late=action == "late"))
         elif action == "drop":
             self._log(conn.n, d, mti, stan, "drop")
         elif action == "reset":
@@ -480,14 +484,15 @@ class FaultProxy:
         elif action == "cut":
             wire = frame(raw)
             part = wire[:min(fault.nbytes, len(wire) - 1)]  # type: ignore[union-attr]
-            self._send(conn, d, part)
             self._log(conn.n, d, mti, stan, "cut", f"sent {len(part)} of {len(wire)} bytes, then closed")
+            self._send(conn, d, part)
             self._close_conn(conn, "cut")
         else:  # garbage
             junk = self._rng.randbytes(fault.nbytes)  # type: ignore[union-attr]
-            error = self._send(conn, d, junk)
-            self._log(conn.n, d, mti, stan, "garbage", f"{len(junk)} bytes {junk.hex()}" + (
-                f" (send failed: {error})" if error else ""))
+            self._log(conn.n, d, mti, stan, "garbage", f"{len(junk)} bytes {junk.hex()}")
+            if error := self._send(conn, d, junk):
+                self._log(conn.n, d, mti, stan, "lost", error)
+                self._close_conn(conn, "send failed")
 
     def _pick(self, d: str, mti: str) -> Fault | None:
         """Every matching fault counts the message; the first whose selection holds fires."""
@@ -507,21 +512,20 @@ class FaultProxy:
             self._faults.remove(chosen)
         return chosen.fault
 
-    def _deliver(self, conn: _Conn, d: str, raw: bytes, mti: str, stan: str, late: str) -> None:
+    def _deliver(self, conn: _Conn, d: str, raw: bytes, mti: str, stan: str, late: bool) -> None:
         if conn.closed:
             self._log(conn.n, d, mti, stan, "late_lost" if late else "lost", "the connection was already closed")
             return
         if self._blackholed():
             self._log(conn.n, d, mti, stan, "blackholed", "held frame swallowed")
             return
-        error = self._send(conn, d, frame(raw))
         if not late:
-            if error:
+            self._log(conn.n, d, mti, stan, "forward")
+            if error := self._send(conn, d, frame(raw)):
                 self._log(conn.n, d, mti, stan, "lost", error)
                 self._close_conn(conn, "send failed")
-            else:
-                self._log(conn.n, d, mti, stan, "forward")
             return
+        error = self._send(conn, d, frame(raw))
         # The bytes may go into a socket whose peer has gone: delivered only if the peer was still there.
         gone = conn.eof[_other(d)]
         if error or gone:

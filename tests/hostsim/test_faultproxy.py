@@ -105,6 +105,7 @@ def test_drop_request_host_never_sees_it_and_client_times_out(fault_proxy):
     client = link(fault_proxy)
     with pytest.raises(ResponseTimeout):
         client.exchange(sale(1), SHORT)
+    fault_proxy.proxy.wait_for("drop")
     assert fault_proxy.host.received == [] and processed(fault_proxy) == []
     assert answer_stan(client.exchange(sale(2), LONG)) == "000002"  # fired once, then gone
     assert processed(fault_proxy) == [("0200", "000002")]
@@ -389,6 +390,7 @@ def test_the_log_names_messages_by_mti_and_stan_and_never_holds_card_data(fault_
     fault_proxy.proxy.add(Fault("drop", "response"))
     with pytest.raises(ResponseTimeout):
         link(fault_proxy).exchange(sale(42), SHORT)
+    fault_proxy.proxy.wait_for("drop")
     text = fault_proxy.proxy.format_log()
     assert "0200 stan=000042 forward" in text and "0210 stan=000042 drop" in text
     assert TEST_PAN[:6] not in text and TEST_PAN[-4:] not in text
