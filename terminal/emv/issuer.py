@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from terminal.emv import apdu
-from terminal.emv.ber_tlv import Tlv, parse, parse_deep
+from terminal.emv.ber_tlv import Tlv, parse_deep
 from terminal.emv.context import KernelContext, Phase, exchange
 from terminal.emv.dol import parse_dol
-from terminal.emv.errors import TlvError
+from terminal.emv.errors import DolError, TlvError
 
 AIP_ISSUER_AUTH = 0x04
 
@@ -58,7 +58,7 @@ def split_issuer_data(blob: bytes) -> IssuerData:
 def issuer_auth_in_cdol2(ctx: KernelContext) -> bool:
     try:
         return any(tag == 0x91 for tag, _ in parse_dol(ctx.card.get(0x8D, b""), "CDOL2"))
-    except Exception:  # noqa: BLE001 - CDOL2 errors surface at GENERATE AC with their own message
+    except DolError:  # a bad CDOL2 is reported by the second GENERATE AC with its own message
         return False
 
 
@@ -100,7 +100,3 @@ def run_scripts(ctx: KernelContext, scripts: list[Tlv], after_final: bool) -> Ph
         if status & 0xF0 == 0x10:
             ctx.tvr.set(failed_bit)
         ctx.script_results += bytes([status]) + script_id
-
-
-def issuer_data_from_field55(blob: bytes) -> list[Tlv]:
-    return parse(blob)

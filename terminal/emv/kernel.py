@@ -13,7 +13,7 @@ the TVR as it stood; once the host has approved, an abort also says 'reversal ne
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Generator
 
 from terminal.emv import apdu, field55
@@ -22,11 +22,11 @@ from terminal.emv.config import TerminalConfig, Transaction
 from terminal.emv.context import KernelContext
 from terminal.emv.cvm import verify_cardholder
 from terminal.emv.errors import EmvError
-from terminal.emv.genac import CID_AAC, CID_ARQC, CID_NAMES, CID_TC, generate_ac
+from terminal.emv.genac import CID_AAC, CID_NAMES, CID_TC, generate_ac
 from terminal.emv.gpo import ConditionsNotSatisfied, get_processing_options
 from terminal.emv.issuer import HostResponse, authenticate_issuer, run_scripts, split_issuer_data
 from terminal.emv.offline_auth import authenticate
-from terminal.emv.outcome import CHIP_RESPONSE_CODES, Decision, Outcome
+from terminal.emv.outcome import Decision, Outcome
 from terminal.emv.pin import PinPad
 from terminal.emv.records import read_application_data
 from terminal.emv.restrictions import check_restrictions
@@ -255,5 +255,4 @@ class EmvKernel:
             issuer_script_results=bytes(ctx.script_results), apdu_count=ctx.commands_sent)
 
 
-__all__ = ["EmvKernel", "OnlineRequest", "Finished", "HostResponse", "Step", "CID_ARQC", "CHIP_RESPONSE_CODES",
-           "replace"]
+__all__ = ["EmvKernel", "OnlineRequest", "Finished", "HostResponse", "Step"]

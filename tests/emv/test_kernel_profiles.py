@@ -109,3 +109,21 @@ def test_repr_and_summary_never_show_card_data(emv_sale):
     out = emv_sale("visa").final
     assert "4761739001010010" not in repr(out) and "4761739001010010" not in out.summary()
     assert "476173******0010" in out.summary()
+
+
+def test_contactless_under_cvm_limit_needs_no_cvm(emv_sale):
+    # 40.00 < X = 50.00: rule 1F06 'no CVM required if under X' applies first (Book 3 Annex C3), result 02
+    out = emv_sale("contactless", amount=4000).final
+    assert out.cvm_results.hex().upper() == "1F0602" and out.cvm == "no_cvm" and out.pin_block is None
+    assert out.decision is Decision.ONLINE_APPROVED and out.entry_mode == "071"
+
+
+def test_online_pin_block_for_field_52(emv_sale):
+    from terminal.emv.crypto import tdes_decrypt
+    from terminal.emv.pin import format0_block
+    out = emv_sale("unionpay").final
+    # the emulated pad's default TDES PIN key; ISO 9564 format 0 with the PAN's 12 digits before the check digit
+    key = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
+    assert tdes_decrypt(key, out.pin_block) == format0_block("123456", out.pan)
+    # 041234FFFFFFFFFF xor 0000173900101001 (PAN 476173900101001 without check digit, rightmost 12)
+    assert format0_block("1234", "4761739001010010").hex().upper() == "041223C6FFEFEFFE"
