@@ -20,7 +20,7 @@ from terminal.iso8583 import decode, encode
 from terminal.iso8583.builders import PURCHASE, Original, Terminal, request_0200, reversal_0400
 from terminal.link.client import Endpoint, HostLink
 from terminal.link.errors import ConnectError, FrameError, LinkClosed, LinkError, ResponseTimeout
-from terminal.link.framing import FrameDecoder, frame
+from terminal.link.framing import frame
 from tests.fixtures.faultproxy import TEST_MAC_KEY
 
 SHORT = 0.3     # response timeout where no response is the expected outcome
@@ -76,8 +76,8 @@ def actions(env, conn: int | None = None) -> list[tuple[str, str, str, str]]:
 
 
 def raw_client(env) -> socket.socket:
-    sock = socket.create_connection(("127.0.0.1", env.proxy.port), timeout=LONG)
-    return sock
+    """A bare socket, for checking the exact bytes (or the RST) a client gets."""
+    return socket.create_connection(("127.0.0.1", env.proxy.port), timeout=LONG)
 
 
 def read_until_eof(sock: socket.socket) -> bytes:
