@@ -34,6 +34,16 @@ class HostConfig:
 @dataclass(frozen=True)
 class KeysConfig:
     mac_key: bytes = field(default=bytes.fromhex("00112233445566778899AABBCCDDEEFF"), repr=False)
+    # Seals the card data an offline advice must keep until the host has it (AES-GCM). Demo value: a real
+    # terminal takes it from its provisioning bundle.
+    data_key: bytes = field(default=bytes.fromhex("000102030405060708090A0B0C0D0E0F"
+                                                  "101112131415161718191A1B1C1D1E1F"), repr=False)
+
+
+@dataclass(frozen=True)
+class SafConfig:
+    max_attempts: int = 50
+    expiry_h: float = 72.0   # then 'needs attention', never a silent drop
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,8 @@ class Config:
     host: HostConfig = HostConfig()
     keys: KeysConfig = KeysConfig()
     limits: LimitsConfig = LimitsConfig()
+    saf: SafConfig = SafConfig()
+    keypad: dict = field(default_factory=dict)  # validated by terminal.keypad.settings, which owns its meaning
     source: str = "built-in demo parameters"
 
 
@@ -99,6 +111,24 @@ def _aes_key(v: Any) -> bytes:
     return key
 
 
+def _aes_data_key(v: Any) -> bytes:
+    try:
+        key = bytes.fromhex(v)
+    except (TypeError, ValueError):
+        raise ValueError("expected 64 hex digits (a 32-byte AES-256 key)") from None
+    if len(key) != 32:
+        raise ValueError(f"expected 32 bytes, got {len(key)}")
+    return key
+
+
+def _count(lo: int, hi: int) -> Any:
+    def check(v: Any) -> int:
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise ValueError(f"expected a whole number from {lo} to {hi}")
+        return v
+    return check
+
+
 def _path(v: Any) -> str:
     if not isinstance(v, str):
         raise ValueError("expected a file path")
@@ -110,14 +140,15 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
                                   "country": _digits(3)}),
     "host": (HostConfig, {"address": _address, "timeout_s": _number(1, 300), "connect_timeout_s": _number(0.5, 120),
                           "tls_ca_file": _path}),
-    "keys": (KeysConfig, {"mac_key": _aes_key}),
+    "keys": (KeysConfig, {"mac_key": _aes_key, "data_key": _aes_data_key}),
+    "saf": (SafConfig, {"max_attempts": _count(1, 10_000), "expiry_h": _number(0.01, 24 * 365)}),
     "limits": (LimitsConfig, {"floor_limit": _minor_units, "max_amount": _minor_units}),
 }
 REQUIRED = {"terminal": {"id", "merchant_id", "currency"}, "host": {"address"}, "keys": {"mac_key"}}
 
 
 def parse(data: dict[str, Any], source: str) -> Config:
-    unknown = set(data) - set(SCHEMA)
+    unknown = set(data) - set(SCHEMA) - {"keypad"}
     if unknown:
         raise ConfigError(f"config {source}: unknown table [{sorted(unknown)[0]}]")
     sections: dict[str, Any] = {}
@@ -140,7 +171,10 @@ def parse(data: dict[str, Any], source: str) -> Config:
         sections[name] = cls(**values)
     if sections["limits"].floor_limit > sections["limits"].max_amount:
         raise ConfigError(f"config {source}: [limits] floor_limit is above max_amount")
-    return Config(**sections, source=source)
+    keypad = data.get("keypad", {})
+    if not isinstance(keypad, dict):
+        raise ConfigError(f"config {source}: keypad must be a table [keypad]")
+    return Config(**sections, keypad=keypad, source=source)
 
 
 def load(path: str | Path | None) -> Config:

@@ -29,12 +29,15 @@ def read_amount(args: argparse.Namespace, max_amount: int) -> int | None:
         return parse_amount(args.amount, max_amount)
     if not args.keys:
         raise UsageError("no AMOUNT: give one (e.g. 12.34) or key it in with --keys")
+    from drivers.keypad.errors import KeyScriptError, KeySourceExhausted
+    from drivers.keypad.script import ScriptedKeys
+    from terminal.keypad.runloop import read_amount as keyed_amount
     try:
-        from terminal.keypad.runloop import read_amount as keyed_amount
-        from drivers.keypad.scripted import ScriptedKeys
-    except ImportError as e:
-        raise UsageError(f"keyed amount entry is not available in this build: {e}") from None
-    return keyed_amount(ScriptedKeys.parse(args.keys), max_amount=max_amount)
+        return keyed_amount(ScriptedKeys.parse(args.keys), max_amount=max_amount)
+    except KeyScriptError as e:
+        raise UsageError(f"--keys: {e}") from None
+    except KeySourceExhausted:
+        raise UsageError("--keys: the script ended before the amount was confirmed (digits, ENTER, ENTER)") from None
 
 
 def run(args: argparse.Namespace) -> int:

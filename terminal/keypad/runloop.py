@@ -35,22 +35,11 @@ from terminal.keypad.states import State
 log = logging.getLogger("terminal.keypad")
 
 
-def host_not_configured(amount_minor: int, ui: SaleUI) -> OperatorOutcome:
-    """STUB sale, used only until terminal.txn.operator_sale exists: declines every sale without touching a
-    card or a host, so `posterm run` can be tried on the keypad alone."""
-    return OperatorOutcome(message="host not configured", approved=False, receipt=None)
-
-
 def default_process_sale(args: argparse.Namespace) -> ProcessSale:
-    """The sale `posterm run` performs: terminal.txn.operator_sale.process_sale when that module exists,
-    else the declining stub above."""
-    try:
-        operator_sale = importlib.import_module("terminal.txn.operator_sale")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("terminal.txn", "terminal.txn.operator_sale"):
-            raise  # the module exists but something it imports is missing: say so, do not hide it
-        return host_not_configured
-    return operator_sale.process_sale
+    """The sale `posterm run` performs: the real one of terminal/cli/operator_sale.py, built from the
+    command's options (config, host, reader, data dir)."""
+    operator_sale = importlib.import_module("terminal.cli.operator_sale")
+    return operator_sale.make_process_sale(args)
 
 
 def read_amount(

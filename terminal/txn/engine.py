@@ -40,7 +40,7 @@ class Engine:
     def authorise(self, kind: str, amount: int, card: CardInput) -> tuple[TxnRow, Verdict]:
         """Send one 0200 and conclude. Pending reversals go first; if they cannot, this request is not sent."""
         cleared = self.drain_saf(force=True)
-        if cleared.pending:
+        if cleared.reversals_pending:
             verdict = Verdict("not_sent", f"an earlier reversal is still pending ({cleared.error}): nothing sent",
                               "HOST UNREACHABLE: earlier reversal pending, card not charged")
             row = self.journal.begin(kind=kind, proc_code=KINDS[kind], amount=amount,
@@ -92,17 +92,21 @@ class Engine:
     def conclude(self, row: TxnRow, verdict: Verdict) -> None:
         """Record the verdict; a reversal is queued in the same commit, then tried at once."""
         if verdict.reversal:
-            self.journal.queue(row.id, "reversal", verdict.reversal, "reversal_pending", verdict.reason,
-                               message=verdict.message)
-            self.drain_saf(force=True)
+            self.reverse(row, verdict.reversal, verdict.reason, verdict.message)
         else:
             self.journal.set_state(row.id, verdict.state, verdict.reason, response_code=verdict.response_code,
                                    auth_code=verdict.auth_code, rrn=verdict.rrn, message=verdict.message)
 
+    def reverse(self, row: TxnRow, reason_code: str, why: str, message: str) -> None:
+        """Queue a reversal (06 could not complete, 17 cancelled after sending, 68 no response) in the same
+        commit as the state change, then try to deliver it at once."""
+        self.journal.queue(row.id, "reversal", reason_code, "reversal_pending", why, message=message)
+        self.drain_saf(force=True)
+
     def result(self, row: TxnRow, verdict: Verdict) -> SaleResult:
         row = self.journal.txn(row.id)
-        message = verdict.message
-        if row.state == "reversed":
+        message = row.message or verdict.message
+        if row.state == "reversed" and row.message.startswith("NO RESPONSE"):
             message = "NO RESPONSE: transaction reversed, customer not charged"
         return SaleResult(row.id, row.stan, OUTCOME[row.state], row.response_code, row.auth_code, row.rrn,
                           row.amount, row.currency, row.masked_pan, row.entry_mode, message)

@@ -1,8 +1,13 @@
-"""Store-and-forward delivery: pending reversals and advices, in order, until the host acknowledges them.
+"""Store-and-forward delivery: pending reversals and advices, until the host acknowledges them.
 
-Order is strict: an entry that cannot be delivered stops the drain, because a later 0200 or 0500 must never
-overtake a pending reversal. The attempt is counted (committed) before the message leaves, so a crash
-mid-send makes the next attempt a repeat (0401/0221) with the same STAN, which the host answers idempotently.
+Order: every pending reversal, oldest first, then every pending advice, oldest first. A reversal that cannot
+be delivered stops the drain, because nothing may overtake it (host-interface.md: a pending reversal reaches
+the host before the next 0200 or 0500). Advices go after reversals so that one the host keeps refusing cannot
+hold a reversal, or the merchant's next sale, hostage.
+
+The attempt is counted (committed) before the message leaves, so a crash mid-send makes the next attempt a
+repeat (0401/0221) with the same STAN, which the host answers idempotently. After the configured number of
+attempts or age an entry becomes 'needs attention' and stays visible; nothing is dropped silently.
 """
 from __future__ import annotations
 
@@ -11,23 +16,29 @@ from dataclasses import dataclass
 
 from terminal.config import Config
 from terminal.iso8583 import MacError, MessageError, decode, encode
-from terminal.iso8583.builders import Original, Terminal, reversal_0400
+from terminal.iso8583.builders import Original, Terminal, advice_0220, reversal_0400
 from terminal.iso8583.dialect import RESPONSE_MTI
 from terminal.link import LinkError
 from terminal.link.client import HostLink
 from terminal.store import Journal, SafRow, TxnRow
 from terminal.txn import crashpoints
+from terminal.txn.sealing import SealError, unseal
 
-DONE_CODES = {"00": "reversal acknowledged", "25": "host never saw the original: nothing to reverse",
-              "94": "host had already reversed it"}
+# Host answers that close an entry, per kind, with the journal line for each.
+DONE = {
+    "reversal": {"00": "reversal acknowledged", "25": "host never saw the original: nothing to reverse",
+                 "94": "host had already reversed it"},
+    "advice": {"00": "advice acknowledged", "94": "host already had the advice"},
+}
+FINAL_STATE = {"reversal": "reversed", "advice": "offline_approved"}
 BACKOFF_BASE_S, BACKOFF_MAX_S = 5.0, 300.0
-MAX_ATTEMPTS = 50
 
 
 @dataclass
 class DrainReport:
     delivered: int = 0
     pending: int = 0
+    reversals_pending: int = 0
     error: str = ""
 
 
@@ -40,40 +51,75 @@ def terminal_of(cfg: Config) -> Terminal:
     return Terminal(cfg.terminal.id, cfg.terminal.merchant_id, cfg.terminal.currency)
 
 
-def reversal_message(cfg: Config, txn: TxnRow, entry: SafRow, now_utc: dt.datetime) -> tuple[str, bytes]:
-    mti = "0400" if entry.attempts == 0 else "0401"
-    fields = reversal_0400(terminal_of(cfg), original_of(txn), now_utc, stan=entry.stan,
-                           reason=entry.reason_code, rrn=txn.rrn)
+def message_for(cfg: Config, txn: TxnRow, entry: SafRow, now_utc: dt.datetime) -> tuple[str, bytes]:
+    first = entry.attempts == 0
+    if entry.kind == "reversal":
+        mti = "0400" if first else "0401"
+        fields = reversal_0400(terminal_of(cfg), original_of(txn), now_utc, stan=entry.stan,
+                               reason=entry.reason_code, rrn=txn.rrn)
+    else:
+        mti = "0220" if first else "0221"
+        if entry.sealed is None:
+            raise SealError(f"advice of transaction {txn.id} has no card data left")
+        card = unseal(cfg.keys.data_key, txn.id, entry.sealed)
+        fields = advice_0220(terminal_of(cfg), original_of(txn), now_utc, pan=card.pan, expiry=card.expiry,
+                             icc=card.icc, chip_code=entry.reason_code)
     return mti, encode(mti, fields, cfg.keys.mac_key)
 
 
+def _expired(cfg: Config, entry: SafRow, now: float) -> str:
+    if entry.attempts >= cfg.saf.max_attempts:
+        return f"undelivered after {entry.attempts} attempts"
+    created = dt.datetime.fromisoformat(entry.created_at).timestamp()
+    if now - created > cfg.saf.expiry_h * 3600:
+        return f"undelivered after {cfg.saf.expiry_h:g} h"
+    return ""
+
+
 def drain(cfg: Config, journal: Journal, link: HostLink, now: float, *, force: bool = False) -> DrainReport:
-    """Deliver what is due, in order. `force` ignores backoff (an operator's `saf flush`, or a one-shot command
-    that must clear reversals before its own request)."""
+    """Deliver what is due. `force` ignores backoff (an operator's `saf flush`, or a one-shot command that must
+    clear reversals before its own request)."""
     report = DrainReport()
     pending = journal.saf_pending()
-    for i, entry in enumerate(pending):
-        if not force and entry.next_at > now:
-            report.pending = len(pending) - i
-            report.error = "waiting for backoff"
-            return report
+    ordered = [e for e in pending if e.kind == "reversal"] + [e for e in pending if e.kind != "reversal"]
+    blocked = False
+    for entry in ordered:
+        if blocked or (not force and entry.next_at > now):
+            report.pending += 1
+            report.reversals_pending += entry.kind == "reversal"
+            report.error = report.error or "waiting for backoff"
+            blocked = blocked or entry.kind == "reversal"
+            continue
         txn = journal.txn(entry.txn_id)
-        if entry.attempts >= MAX_ATTEMPTS:
-            journal.saf_done(entry.id, "needs_attention", f"reversal undelivered after {entry.attempts} attempts",
+        why = _expired(cfg, entry, now)
+        if why:
+            journal.saf_done(entry.id, "needs_attention", f"{entry.kind} {why}", state="needs_attention")
+            continue
+        try:
+            mti, wire = message_for(cfg, txn, entry, dt.datetime.now(dt.timezone.utc))
+        except (SealError, MessageError) as e:
+            journal.saf_done(entry.id, "needs_attention", f"{entry.kind} cannot be built: {e}",
                              state="needs_attention")
             continue
-        mti, wire = reversal_message(cfg, txn, entry, dt.datetime.now(dt.timezone.utc))
-        backoff = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** entry.attempts)
-        journal.saf_attempt(entry.id, now + backoff)
+        journal.saf_attempt(entry.id, now + min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** entry.attempts))
         crashpoints.reached("saf_after_attempt")
         error = _deliver_one(cfg, journal, link, entry, mti, wire)
-        if error:
-            journal.saf_note(entry.id, error)
-            report.pending = len(pending) - i
-            report.error = error
-            return report
-        report.delivered += 1
+        if not error:
+            report.delivered += 1
+            continue
+        journal.saf_note(entry.id, error)
+        report.pending += 1
+        report.error = report.error or error
+        if entry.kind == "reversal":
+            report.reversals_pending += 1
+            blocked = True  # nothing overtakes a reversal
+        elif isinstance(error, _LinkDown):
+            blocked = True  # host unreachable: no point trying the rest now
     return report
+
+
+class _LinkDown(str):
+    """An error string that means the host could not be reached or did not answer."""
 
 
 def _deliver_one(cfg: Config, journal: Journal, link: HostLink, entry: SafRow, mti: str, wire: bytes) -> str:
@@ -85,14 +131,16 @@ def _deliver_one(cfg: Config, journal: Journal, link: HostLink, entry: SafRow, m
         resp = decode(raw, cfg.keys.mac_key)
     except MacError as e:
         link.close()
-        return f"bad MAC on the {RESPONSE_MTI[mti]}: {e}"
+        return _LinkDown(f"bad MAC on the {RESPONSE_MTI[mti]}: {e}")
     except (LinkError, MessageError) as e:
-        return str(e)
+        link.close()
+        return _LinkDown(str(e))
     if resp.mti != RESPONSE_MTI[mti] or resp.fields.get(11) != f"{entry.stan:06d}":
         link.close()
-        return f"answer {resp.mti} STAN {resp.fields.get(11)} does not match {mti} STAN {entry.stan:06d}"
+        return _LinkDown(f"answer {resp.mti} STAN {resp.fields.get(11)} does not match {mti} STAN {entry.stan:06d}")
     code = str(resp.fields.get(39))
-    if code in DONE_CODES:
-        journal.saf_done(entry.id, "reversed", f"{DONE_CODES[code]} ({mti}, code {code})", response_code=None)
+    done = DONE[entry.kind].get(code)
+    if done:
+        journal.saf_done(entry.id, FINAL_STATE[entry.kind], f"{done} ({mti}, code {code})")
         return ""
     return f"host answered {code} to the {mti}"

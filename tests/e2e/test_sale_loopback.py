@@ -100,3 +100,21 @@ def test_journal_row_committed_before_the_request_leaves(host_sim, posterm):
     finally:
         out, _ = proc.communicate(timeout=60)
     assert '"outcome": "approved"' in out
+
+
+def test_posterm_run_keyed_sale_approved_with_receipt(host_sim, posterm):
+    """The long-running terminal: amount keyed (1,2,3 -> 1.23), confirmed, sold online, receipt shown."""
+    r = posterm("run", "--keys", "1,2,3,ENTER,ENTER", "--host", host_address(host_sim))
+    assert r.code == 0, r.err
+    assert "APPROVED" in r.out and "CNY 1.23" in r.out and "476173******0119" in r.out
+    [raw] = host_sim.received
+    assert decode(raw, MAC_KEY).fields[4] == "000000000123"
+
+
+def test_sale_amount_keyed_from_a_script(host_sim, posterm):
+    r = posterm("sale", "--keys", "4,CLEAR,5,0,ENTER,ENTER", "--host", host_address(host_sim), "--json")
+    assert r.code == 0 and r.json["amount"] == 50
+    bad = posterm("sale", "--keys", "5,ENTRE", "--host", host_address(host_sim))
+    assert bad.code == 2 and "'ENTRE' is not a key" in bad.err
+    short = posterm("sale", "--keys", "5,ENTER", "--host", host_address(host_sim))
+    assert short.code == 2 and "script ended before the amount was confirmed" in short.err

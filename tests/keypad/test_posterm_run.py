@@ -13,6 +13,8 @@ import pytest
 
 POSTERM = str(Path(sys.executable).with_name("posterm"))
 DEADLINE_S = 30.0
+TERMINAL_TABLES = ('[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
+                   '[host]\naddress = "127.0.0.1:9"\n[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
 
 
 class Tmux:
@@ -57,8 +59,8 @@ def test_operator_session_in_a_real_terminal(tmux, tmp_path):
     config = tmp_path / "posterm.toml"
     # bounce_ms = 0: tmux types faster than fingers, and on a loaded machine the keypad may read two keys sent
     # apart in one read, stamping them microseconds apart; bounce is tested on exact timestamps elsewhere.
-    config.write_text("[keypad]\nconfirm_timeout_s = 1\nbounce_ms = 0\n")
-    tmux.keys(f"{POSTERM} run --config {config}; echo EXIT=$?", "Enter")
+    config.write_text(TERMINAL_TABLES + "[keypad]\nconfirm_timeout_s = 1\nbounce_ms = 0\n")
+    tmux.keys(f"{POSTERM} run --config {config} --data-dir {tmp_path / 'data'}; echo EXIT=$?", "Enter")
     tmux.wait_for("READY", "Key in the amount")
 
     tmux.keys("1", "2", "3")
@@ -93,9 +95,9 @@ def test_operator_session_in_a_real_terminal(tmux, tmp_path):
     assert "-icanon" not in shown  # the terminal is back in line mode
 
 
-def test_run_fed_by_a_key_script_prints_each_screen():
-    done = subprocess.run([POSTERM, "run", "--keys", "1,2,3,CANCEL,CLEAR,ENTER"], capture_output=True,
-                          text=True, timeout=60)
+def test_run_fed_by_a_key_script_prints_each_screen(tmp_path):
+    done = subprocess.run([POSTERM, "run", "--keys", "1,2,3,CANCEL,CLEAR,ENTER", "--data-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.index("CANCEL SALE?") < out.rindex("CNY 1.23") and "CONFIRM AMOUNT" in out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 
 from drivers.keypad.script import ScriptedKeys
-from terminal.keypad.runloop import default_process_sale, host_not_configured, run_terminal
+from terminal.keypad.runloop import run_terminal
 from terminal.keypad.sale_ui import OperatorOutcome, SaleUI
 from terminal.keypad.screen import Screen
 from tests.fixtures.keypad import RecordingPinPad
@@ -85,16 +85,11 @@ def test_a_forced_abort_after_sending_becomes_a_reversal_request():
     assert screens[-1] == Screen("NOT APPROVED", "CNY 0.05", "Reversed: operator abort")
 
 
-def test_sale_after_sale_with_the_stub():
-    outcomes, screens = run("5,ENTER,ENTER,ENTER,7,ENTER,ENTER", host_not_configured)
-    assert [o.message for o in outcomes] == ["host not configured"] * 2
-    assert screens[-1] == Screen("NOT APPROVED", "CNY 0.07", "host not configured")
+def _declines(amount_minor, ui):
+    return OperatorOutcome("DECLINED: do not honour", False)
 
 
-def test_default_process_sale_is_the_stub_until_the_engine_module_exists():
-    real = importlib.util.find_spec("terminal.txn.operator_sale")
-    chosen = default_process_sale(None)  # type: ignore[arg-type]
-    if real is None:
-        assert chosen is host_not_configured
-    else:
-        assert chosen.__module__ == "terminal.txn.operator_sale"
+def test_sale_after_sale():
+    outcomes, screens = run("5,ENTER,ENTER,ENTER,7,ENTER,ENTER", _declines)
+    assert [o.message for o in outcomes] == ["DECLINED: do not honour"] * 2
+    assert screens[-1] == Screen("NOT APPROVED", "CNY 0.07", "DECLINED: do not honour")

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 import random
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,10 @@ TMP = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdi
 
 
 class Clock:
+    """Simulated time, starting now: SAF expiry compares it with the journal's wall-clock timestamps."""
+
     def __init__(self) -> None:
-        self.t = 1_800_000_000.0
+        self.start = self.t = time.time()
 
     def __call__(self) -> float:
         self.t += 0.5
@@ -44,7 +47,7 @@ def run_schedule(seed: int, workdir: Path) -> tuple[list[str], list[str]]:
     cfg = Config()
     link = SimLink(rng, Faults.random(rng), cfg.keys.mac_key)
     clock = Clock()
-    local = lambda: dt.datetime(2026, 11, 25, 12, 0, 0) + dt.timedelta(seconds=int(clock.t - 1_800_000_000))  # noqa
+    local = lambda: dt.datetime(2026, 11, 25, 12, 0, 0) + dt.timedelta(seconds=int(clock.t - clock.start))  # noqa
     path = workdir / f"sim-{seed}.sqlite3"
 
     def crash_hook(point: str) -> None:
@@ -76,7 +79,7 @@ def run_schedule(seed: int, workdir: Path) -> tuple[list[str], list[str]]:
         engine = new_engine()  # the terminal restarts once more, on a healed network
         for _ in range(3):
             engine.drain_saf(force=True)
-        problems = disagreements(engine.journal, link.logic.ledger)
+        problems = disagreements(engine.journal, link.logic.ledger, attention_is_a_problem=True)
         engine.journal.close()
         return problems, link.log
     finally:

@@ -1,0 +1,54 @@
+"""Store-and-forward drain between sales, for the long-running terminal (`posterm run`).
+
+A thread with its own journal connection and its own host connection wakes every few seconds and delivers
+what is due (respecting backoff). A sale takes `lock` for its whole online part, so the two never interleave
+on the wire and a reversal the sale queues is never raced by the worker.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from terminal.config import Config
+from terminal.link.client import Endpoint, HostLink
+from terminal.store import Journal, StoreError
+from terminal.txn import saf
+
+
+class SafWorker(threading.Thread):
+    def __init__(self, cfg: Config, journal_path: Path, interval_s: float = 5.0) -> None:
+        super().__init__(name="saf-drain", daemon=True)
+        self.cfg = cfg
+        self.journal_path = journal_path
+        self.interval_s = interval_s
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self.last_report: saf.DrainReport | None = None
+        self.last_error = ""
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        with self.lock:
+            yield
+
+    def run(self) -> None:
+        journal = Journal(self.journal_path)
+        link = HostLink(Endpoint.parse(self.cfg.host.address, connect_timeout_s=self.cfg.host.connect_timeout_s,
+                                       tls_ca_file=self.cfg.host.tls_ca_file or None))
+        try:
+            while not self._stop.wait(self.interval_s):
+                with self.lock:
+                    try:
+                        self.last_report = saf.drain(self.cfg, journal, link, time.time())
+                    except StoreError as e:  # keep trying: the next sale will say the same, loudly
+                        self.last_error = str(e)
+        finally:
+            link.close()
+            journal.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join(timeout=self.cfg.host.timeout_s + 5)
