@@ -121,6 +121,7 @@ class HostServer(socketserver.ThreadingTCPServer):
 
 def start(mac_key: bytes, port: int = 0, host: str = "127.0.0.1", **kw) -> tuple[HostServer, threading.Thread]:
     server = HostServer((host, port), mac_key, **kw)
-    thread = threading.Thread(target=server.serve_forever, name="hostsim", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="hostsim",
+                              daemon=True)
     thread.start()
     return server, thread

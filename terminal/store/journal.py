@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 STAN_MAX = 999_999
 
@@ -166,6 +166,27 @@ class Journal:
             txn_id = cur.lastrowid
             conn.execute("INSERT INTO txn_event(txn_id, at, state, reason) VALUES(?,?,?,?)",
                          (txn_id, now, state, reason))
+        return self.txn(txn_id)
+
+    def begin_offline(self, *, kind: str, proc_code: str, amount: int, currency: str, local_time: dt.datetime,
+                      entry_mode: str, masked_pan: str, psn: str | None, chip_code: str,
+                      seal: Callable[[int], bytes], message: str) -> TxnRow:
+        """An offline approval and its advice, in ONE commit: a crash can never leave an approval the host
+        will not hear about. `seal(txn_id)` encrypts the advice's card data bound to the new row."""
+        now = _now()
+        with self._write() as conn:
+            stan = self._next_stan(conn)
+            batch = int((conn.execute("SELECT value FROM meta WHERE key='batch'").fetchone() or [1])[0])
+            txn_id = conn.execute(
+                "INSERT INTO txn(kind, proc_code, amount, currency, stan, local_time, transmitted, entry_mode,"
+                " masked_pan, psn, batch, state, response_code, message, created_at, updated_at)"
+                " VALUES(?,?,?,?,?,?,'',?,?,?,?,'advice_pending',?,?,?,?)",
+                (kind, proc_code, amount, currency, stan, local_time.isoformat(), entry_mode, masked_pan, psn,
+                 batch, chip_code, message, now, now)).lastrowid
+            conn.execute("INSERT INTO txn_event(txn_id, at, state, reason) VALUES(?,?,?,?)",
+                         (txn_id, now, "advice_pending", f"approved offline by the chip ({chip_code}); advice queued"))
+            conn.execute("INSERT INTO saf(txn_id, kind, stan, reason_code, sealed, created_at, updated_at)"
+                         " VALUES(?,?,?,?,?,?,?)", (txn_id, "advice", stan, chip_code, seal(txn_id), now, now))
         return self.txn(txn_id)
 
     def set_state(self, txn_id: int, state: str, reason: str, *, response_code: str | None = None,

@@ -17,6 +17,7 @@ from terminal.link.client import HostLink
 from terminal.store import Journal, TxnRow
 from terminal.txn import crashpoints, saf
 from terminal.txn.recovery import recover
+from terminal.txn.sealing import AdviceData, seal
 from terminal.txn.records import OUTCOME, CardInput, SaleResult
 from terminal.txn.verdict import Verdict, from_response, no_response, not_sent
 
@@ -96,6 +97,20 @@ class Engine:
         else:
             self.journal.set_state(row.id, verdict.state, verdict.reason, response_code=verdict.response_code,
                                    auth_code=verdict.auth_code, rrn=verdict.rrn, message=verdict.message)
+
+    def approve_offline(self, kind: str, amount: int, card: CardInput, chip_code: str) -> TxnRow:
+        """A chip's offline approval (Y1, or Y3 when the host could not be reached): journaled with its advice
+        in one commit; the advice carries PAN, expiry and field 55, sealed, and never track 2 or a PIN block."""
+        if card.pan is None or card.expiry is None or card.icc is None:
+            raise ValueError("an offline approval needs the chip's PAN, expiry and ICC data")
+        if card.entry_mode not in ("051", "052", "071", "072"):
+            raise ValueError(f"entry mode {card.entry_mode}: only a chip may approve offline")
+        advice = AdviceData(card.pan, card.expiry, card.icc, card.psn)
+        return self.journal.begin_offline(
+            kind=kind, proc_code=KINDS[kind], amount=amount, currency=self.cfg.terminal.currency,
+            local_time=self.local_now(), entry_mode=card.entry_mode, masked_pan=card.masked_pan, psn=card.psn,
+            chip_code=chip_code, seal=lambda txn_id: seal(self.cfg.keys.data_key, txn_id, advice),
+            message="APPROVED (OFFLINE)")
 
     def reverse(self, row: TxnRow, reason_code: str, why: str, message: str) -> None:
         """Queue a reversal (06 could not complete, 17 cancelled after sending, 68 no response) in the same
