@@ -43,6 +43,9 @@ class Command:
 
 def _apdu(cla: int, ins: int, p1: int, p2: int, data: bytes = b"", le: int | None = 0) -> bytes:
     body = bytes([cla, ins, p1, p2])
+    if len(data) > 255:
+        raise CardDataError(f"command data of {len(data)} bytes does not fit a short APDU (the card's DOL asks "
+                            "for too much)")
     if data:
         body += bytes([len(data)]) + data
     if le is not None:

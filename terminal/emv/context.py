@@ -63,6 +63,9 @@ class KernelContext:
         """Keep the card's primitive data objects. A second copy of the same tag from the card's records is an
         error (Book 3 10.2: redundant data objects terminate the transaction)."""
         for obj in primitives(objects):
+            problem = tags.check_value(obj.tag, obj.value)
+            if problem:
+                raise CardDataError(f"{where}: {problem}")
             if unique and obj.tag in self.card and self.card[obj.tag] != obj.value:
                 raise CardDataError(f"{where}: tag {tags.name(obj.tag)} appears twice with different values")
             self.card[obj.tag] = obj.value

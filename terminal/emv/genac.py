@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from terminal.emv import apdu, oda
+from terminal.emv import apdu, oda, tags
 from terminal.emv.context import KernelContext, Phase, exchange, parse_response
 from terminal.emv.dol import build_dol_data, parse_dol
 from terminal.emv.errors import CardDataError, CardStatusError, OdaError
@@ -35,7 +35,9 @@ def _parse(ctx: KernelContext, data: bytes, command: str) -> tuple[dict[int, byt
         body = objs[0].value
         if len(body) < 11:
             raise CardDataError(f"{command}: format 1 body of {len(body)} bytes (need CID, ATC, AC)")
-        return {0x9F27: body[0:1], 0x9F36: body[1:3], 0x9F26: body[3:11], 0x9F10: body[11:]}, b""
+        found = {0x9F27: body[0:1], 0x9F36: body[1:3], 0x9F26: body[3:11], 0x9F10: body[11:]}
+        _check_lengths(found, command)
+        return found, b""
     found: dict[int, bytes] = {}
     signed_part = b""
     for child in objs[0].children():
@@ -48,7 +50,15 @@ def _parse(ctx: KernelContext, data: bytes, command: str) -> tuple[dict[int, byt
         if tag not in found:
             ctx.tvr.set("icc_data_missing")
             raise CardDataError(f"{command}: mandatory tag {tag:02X} missing")
+    _check_lengths(found, command)
     return found, signed_part
+
+
+def _check_lengths(found: dict[int, bytes], command: str) -> None:
+    for tag, value in found.items():
+        problem = tags.check_value(tag, value)
+        if problem:
+            raise CardDataError(f"{command}: {problem}")
 
 
 def generate_ac(ctx: KernelContext, p1: int, second: bool, extra_dol_data: bytes = b"") -> Phase[GenAcResult]:

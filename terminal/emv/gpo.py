@@ -39,6 +39,8 @@ def get_processing_options(ctx: KernelContext) -> Phase[list[AflEntry]]:
     pdol = ctx.card.get(0x9F38)
     data = build_dol_data(parse_dol(pdol, "PDOL"), ctx.values()) if pdol else b""
     ctx.pdol_data = data
+    if len(data) > 253:
+        raise CardDataError(f"PDOL asks for {len(data)} bytes: GET PROCESSING OPTIONS cannot carry them")
     resp = yield from exchange(ctx, apdu.get_processing_options(data))
     if resp.sw == apdu.SW_CONDITIONS_NOT_SATISFIED:
         raise ConditionsNotSatisfied("GET PROCESSING OPTIONS", resp.sw)

@@ -66,6 +66,8 @@ class EmvKernel:
         self._flow_gen: Generator | None = None
         self._pending: Command | None = None
         self._host_approved = False
+        self._settled: tuple[Decision, str] | None = None   # the card's final answer, before scripts 72
+        self._request55 = b""
         self.outcome: Outcome | None = None
 
     # ---- sans-I/O API -------------------------------------------------------------------------------------
@@ -90,7 +92,15 @@ class EmvKernel:
         return self._advance(("host", response))
 
     def card_error(self, reason: str) -> Step:
-        """The card or reader failed during an exchange (card removed, reader error)."""
+        """The card or reader failed during an exchange (card removed, reader error). After the final GENERATE
+        AC the card's decision stands: only the scripts after it failed (Book 3 10.10)."""
+        if self._settled is not None and self.outcome is None:
+            self._flow_gen.close()
+            self.ctx.tvr.set("script_failed_after_final_ac")
+            decision, why = self._settled
+            self.outcome = self._outcome(decision, (why + "; " if why else "") + f"card error during issuer scripts: "
+                                         f"{reason}", self._request55)
+            return Finished(self.outcome)
         return self._abort(f"card error: {reason}")
 
     @property
@@ -144,6 +154,10 @@ class EmvKernel:
             yield from self._flow()
         except EmvError as err:
             self.outcome = self._outcome(Decision.ABORTED, str(err))
+        except (IndexError, KeyError, ValueError, TypeError) as err:
+            # Safety net: card data so inconsistent that a step could not even name the defect. The sale
+            # still ends with a reason and the TVR, never a crash of the terminal.
+            self.outcome = self._outcome(Decision.ABORTED, f"card data could not be used ({type(err).__name__}: {err})")
 
     def _select_and_initiate(self):
         ctx = self.ctx
@@ -216,16 +230,16 @@ class EmvKernel:
         yield from authenticate_issuer(ctx, data)
         yield from run_scripts(ctx, data.scripts_before, after_final=False)
         second = yield from generate_ac(ctx, apdu.P1_TC if host.approved else apdu.P1_AAC, second=True)
-        yield from run_scripts(ctx, data.scripts_after, after_final=True)
         if not host.approved:
-            self.outcome = self._outcome(Decision.ONLINE_DECLINED, f"host declined ({host.response_code})",
-                                         request55)
+            self._settled = (Decision.ONLINE_DECLINED, f"host declined ({host.response_code})")
         elif second.kind == CID_TC and second.cda_ok is not False:
-            self.outcome = self._outcome(Decision.ONLINE_APPROVED, "", request55)
+            self._settled = (Decision.ONLINE_APPROVED, "")
         else:
             why = "CDA failed" if second.cda_ok is False else "card declined (AAC) after host approval"
-            self.outcome = self._outcome(Decision.ONLINE_DECLINED, why, request55)
-            self.outcome.reversal_needed = True
+            self._settled = (Decision.ONLINE_DECLINED, why)
+        self._request55 = request55
+        yield from run_scripts(ctx, data.scripts_after, after_final=True)
+        self.outcome = self._outcome(*self._settled, request55)
 
     def _outcome(self, decision: Decision, reason: str, request55: bytes = b"") -> Outcome:
         ctx = self.ctx

@@ -93,6 +93,8 @@ def _pse(ctx: KernelContext) -> Phase[list[Candidate] | None]:
     sfi = find(fci, 0x88)
     if sfi is None or len(sfi.value) != 1:
         return None
+    if not 1 <= sfi.value[0] <= 10:
+        raise CardDataError(f"SELECT PSE: directory SFI {sfi.value[0]} outside 1-10 (Book 1 12.2.2)")
     entries = yield from _directory_entries(ctx, sfi.value[0])
     return _from_directory(ctx, entries)
 

@@ -15,6 +15,35 @@ class TagInfo:
     sensitive: bool = False
 
 
+# Lengths the kernel relies on (Book 3 Annex A): a card object outside them is refused with its name.
+LENGTHS: dict[int, tuple[int, int]] = {
+    0x5A: (1, 10), 0x5F24: (3, 3), 0x5F25: (3, 3), 0x5F28: (2, 2), 0x5F34: (1, 1), 0x82: (2, 2),
+    0x8F: (1, 1), 0x9F07: (2, 2), 0x9F08: (2, 2), 0x9F0D: (5, 5), 0x9F0E: (5, 5), 0x9F0F: (5, 5),
+    0x9F13: (2, 2), 0x9F14: (1, 1), 0x9F17: (1, 1), 0x9F23: (1, 1), 0x9F26: (8, 8), 0x9F27: (1, 1),
+    0x9F36: (2, 2), 0x9F42: (2, 2), 0x9F4C: (2, 8), 0x57: (1, 19), 0x9F10: (0, 32), 0x8E: (8, 252),
+}
+
+
+def check_value(tag: int, value: bytes) -> str | None:
+    """None when the value's length and format are acceptable (Book 3 Annex A, 4.3 data formats), else what is
+    wrong: n is BCD digits only, cn is digits then F padding, tag 57 is digits, one D separator and F padding."""
+    bounds = LENGTHS.get(tag)
+    if bounds is not None and not bounds[0] <= len(value) <= bounds[1]:
+        expected = str(bounds[0]) if bounds[0] == bounds[1] else f"{bounds[0]}-{bounds[1]}"
+        return f"tag {name(tag)}: {len(value)} bytes, expected {expected}"
+    fmt = info(tag).fmt
+    digits = value.hex().upper()
+    if fmt == "n" and tag in TAGS and not digits.isdigit() and digits:
+        return f"tag {name(tag)}: not BCD digits"
+    if fmt == "cn" and not digits.rstrip("F").isdigit() and digits:
+        return f"tag {name(tag)}: not compressed numeric"
+    if tag == 0x57:
+        pan, sep, rest = digits.partition("D")
+        if not (pan.isdigit() and sep and rest.rstrip("F").isdigit()):
+            return f"tag {name(tag)}: not PAN 'D' expiry/service code digits"
+    return None
+
+
 TAGS: dict[int, TagInfo] = {
     0x42: TagInfo("Issuer Identification Number", "n"),
     0x4F: TagInfo("Application Identifier (ADF Name)", "b"),

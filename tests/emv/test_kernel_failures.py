@@ -168,3 +168,25 @@ def test_every_bad_response_ends_cleanly(emv_sale, step, reply):
         assert out.reversal_needed
     if not online:
         assert not out.reversal_needed
+
+
+def test_card_pulled_during_scripts_after_final_ac_keeps_the_approval(emv_sale):
+    card = load_profile("visa")
+    channel = InProcessChannel(card)
+    real = channel.transmit
+
+    def pull_at_script(apdu):
+        if apdu[0] == 0x84:                       # the first issuer script command (template 72)
+            channel.remove()
+        return real(apdu)
+
+    channel.transmit = pull_at_script
+
+    def with_script(first):
+        return HostResponse("00", make_issuer_response(first.field55_request, first.pan, first.psn, True,
+                                                       scripts_after=[bytes.fromhex("8424000000")]))
+
+    out = emv_sale("visa", card=card, channel=channel, host=with_script).final
+    assert out.decision is Decision.ONLINE_APPROVED and not out.reversal_needed
+    assert "script_failed_after_final_ac" in out.tvr_names()
+    assert "card error during issuer scripts" in out.reason
