@@ -42,7 +42,7 @@ class KeysConfig:
 
 @dataclass(frozen=True)
 class SafConfig:
-    max_attempts: int = 50
+    max_attempts: int = 1000  # attempts that reached the host; refused connects do not count
     expiry_h: float = 72.0   # then 'needs attention', never a silent drop
 
 

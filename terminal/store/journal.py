@@ -252,9 +252,10 @@ class Journal:
             conn.execute("UPDATE saf SET attempts=attempts+1, next_at=?, last_error=?, updated_at=? WHERE id=?",
                          (next_at, error, _now(), saf_id))
 
-    def saf_note(self, saf_id: int, error: str) -> None:
+    def saf_note(self, saf_id: int, error: str, next_at: float | None = None) -> None:
         with self._write() as conn:
-            conn.execute("UPDATE saf SET last_error=?, updated_at=? WHERE id=?", (error, _now(), saf_id))
+            conn.execute("UPDATE saf SET last_error=?, next_at=COALESCE(?, next_at), updated_at=? WHERE id=?",
+                         (error, next_at, _now(), saf_id))
 
     def saf_done(self, saf_id: int, txn_state: str, reason: str, *, state: str = "delivered",
                  response_code: str | None = None) -> None:

@@ -101,7 +101,17 @@ def drain(cfg: Config, journal: Journal, link: HostLink, now: float, *, force: b
             journal.saf_done(entry.id, "needs_attention", f"{entry.kind} cannot be built: {e}",
                              state="needs_attention")
             continue
-        journal.saf_attempt(entry.id, now + min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** entry.attempts))
+        next_at = now + min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** entry.attempts)
+        try:
+            link.ensure_connected()  # an attempt counts only when the message can leave: a refused connect
+        except LinkError as e:     # sends nothing, and must not use up the entry's attempts
+            journal.saf_note(entry.id, str(e), next_at)
+            report.pending += 1
+            report.reversals_pending += entry.kind == "reversal"
+            report.error = report.error or str(e)
+            blocked = True
+            continue
+        journal.saf_attempt(entry.id, next_at)
         crashpoints.reached("saf_after_attempt")
         error = _deliver_one(cfg, journal, link, entry, mti, wire)
         if not error:

@@ -52,12 +52,15 @@ class SimLink:
     def _roll(self, p: float) -> bool:
         return p > 0 and self.rng.random() < p
 
-    def send(self, wire: bytes) -> None:
-        f = self.faults
-        if not self.connected and self._roll(f.connect_fail):
+    def ensure_connected(self) -> None:
+        if not self.connected and self._roll(self.faults.connect_fail):
             self.log.append("connect refused")
             raise ConnectError("sim: connect refused")
         self.connected = True
+
+    def send(self, wire: bytes) -> None:
+        f = self.faults
+        self.ensure_connected()
         if self._roll(f.reset_before_host):
             self.log.append("reset before the host")
             self.close()
