@@ -8,7 +8,7 @@ Commands (CLA 80), each chosen so a test can assert the exact bytes on both side
     14 Le         WRONG LE: 6C08 unless Le is 08, then 8 bytes 'FIXED-LE' and 9000
     16            SLOW: sets `slow_started`, waits for `slow_release` (or 30 s), then 9000
     18            ENDLESS: 6101 forever, also to every GET RESPONSE
-    1A            MUTE: an empty response (no status word)
+    1A            SHORT: a 1-byte response '90' (no full status word)
     1C            STUBBORN: 6C04 to every form of the command
     1E Lc data    REVERSE: the data reversed (case 4); in T=0 mode via 61xx
 anything else: 6D00.
@@ -114,8 +114,8 @@ class TransportTestCard:
         self._pending = b"ENDLESS"
         return b"\x61\x01"
 
-    def _mute(self, apdu: bytes) -> bytes:
-        return b""
+    def _short(self, apdu: bytes) -> bytes:
+        return b"\x90"
 
     def _stubborn(self, apdu: bytes) -> bytes:
         return b"\x6C\x04"
@@ -132,7 +132,7 @@ _HANDLERS = {
     0x14: TransportTestCard._wrong_le,
     0x16: TransportTestCard._slow,
     0x18: TransportTestCard._endless,
-    0x1A: TransportTestCard._mute,
+    0x1A: TransportTestCard._short,
     0x1C: TransportTestCard._stubborn,
     0x1E: TransportTestCard._reverse,
 }

@@ -5,8 +5,10 @@ from drivers import t0_transport
 from drivers.errors import CardProtocolError, CardRemovedError
 from drivers.pcsc.atr import AtrError, decode_atr
 from drivers.pcsc.context import Context, scard
-from drivers.pcsc.scard_errors import check
+from drivers.pcsc.scard_errors import SCARD_E_TIMEOUT, check
 
+# vpcd notices a card's departure at its next presence poll (~400 ms); a USB reader at once.
+REMOVAL_NOTICE_MS = 1000
 PROTOCOL_NAMES = {1: "T=0", 2: "T=1"}  # SCARD_PROTOCOL_T0, SCARD_PROTOCOL_T1
 _PROTOCOL_FLAGS = {"T=0": 1, "T=1": 2, None: 1 | 2}
 
@@ -73,19 +75,28 @@ class PcscChannel:
         return response
 
     def _short_response_error(self, apdu: bytes, response: bytes) -> Exception:
-        """pcscd reports success with no status word when the card vanished mid-exchange (vpcd, some USB
-        readers): tell removal apart from a card that really answered garbage by asking for the card's state."""
-        code, _reader, state, _protocol, _atr = scard().SCardStatus(self._card)
-        sc = scard()
-        if code & 0xFFFFFFFF or not state & sc.SCARD_PRESENT:
-            return CardRemovedError(
-                f"reader '{self.reader}': the card was removed during {bytes(apdu[:4]).hex().upper()} "
-                "(no valid response)"
-            )
+        """pcscd reports success with no status word when vpcd loses the card mid-exchange (a real card's empty
+        answer never gets that far): tell removal apart from a card that answered garbage by waiting briefly
+        for pcscd to notice the card is gone."""
+        command = bytes(apdu[:4]).hex().upper()
+        if self._card_left_within(REMOVAL_NOTICE_MS):
+            return CardRemovedError(f"reader '{self.reader}': the card was removed during {command} (no valid response)")
         return CardProtocolError(
-            f"reader '{self.reader}': card answered {len(response)} byte(s) to {bytes(apdu[:4]).hex().upper()}, "
-            "a response needs SW1 SW2"
+            f"reader '{self.reader}': card answered {len(response)} byte(s) to {command}, a response needs SW1 SW2"
         )
+
+    def _card_left_within(self, timeout_ms: int) -> bool:
+        sc = scard()
+        code, states = sc.SCardGetStatusChange(self._context.handle, 0, [(self.reader, sc.SCARD_STATE_UNAWARE)])
+        if code & 0xFFFFFFFF:
+            return True  # reader or daemon gone: the card is as good as removed
+        state = states[0][1]
+        if not state & sc.SCARD_STATE_PRESENT:
+            return True
+        code, states = sc.SCardGetStatusChange(
+            self._context.handle, timeout_ms, [(self.reader, state & ~sc.SCARD_STATE_CHANGED)]
+        )
+        return code & 0xFFFFFFFF != SCARD_E_TIMEOUT and not (code == 0 and states[0][1] & sc.SCARD_STATE_PRESENT)
 
     def transmit(self, apdu: bytes) -> bytes:
         return t0_transport.exchange(bytes(apdu), self.transmit_raw)
