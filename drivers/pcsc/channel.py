@@ -31,7 +31,7 @@ class PcscChannel:
             code, self._card, active = sc.SCardConnect(
                 self._context.handle, reader, share, _PROTOCOL_FLAGS[protocol]
             )
-            check(code, "connect to the card", reader)
+            check(code, "connect", reader)
         except BaseException:
             self._context.release()
             raise
@@ -42,7 +42,7 @@ class PcscChannel:
 
     def _read_atr(self) -> bytes:
         code, _reader, _state, _protocol, atr = scard().SCardStatus(self._card)
-        check(code, "read the card's ATR", self.reader)
+        check(code, "status", self.reader)
         return bytes(atr)
 
     @property

@@ -26,7 +26,7 @@ class Context:
     def establish(self) -> int:
         sc = scard()
         code, handle = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)
-        check(code, "connect to the PC/SC daemon")
+        check(code, None)
         self.handle = handle
         return handle
 

@@ -49,7 +49,7 @@ def _status(ctx: int, names: list[str], timeout_ms: int = 0, known: list[int] | 
     code, result = sc.SCardGetStatusChange(ctx, timeout_ms, states)
     if code & 0xFFFFFFFF == SCARD_E_TIMEOUT:
         return []
-    check(code, "read the readers' state")
+    check(code, "reader status")
     return result
 
 

@@ -37,9 +37,9 @@ SCARD_W_REMOVED_CARD = 0x80100069
 
 # code -> (error type, what it means for the operator)
 _MEANING: dict[int, tuple[type[ReaderError], str]] = {
-    SCARD_E_NO_SERVICE: (NoDaemonError, "the PC/SC daemon (pcscd) is not running"),
-    SCARD_E_SERVICE_STOPPED: (NoDaemonError, "the PC/SC daemon (pcscd) stopped"),
-    SCARD_F_COMM_ERROR: (NoDaemonError, "lost the connection to the PC/SC daemon (pcscd)"),
+    SCARD_E_NO_SERVICE: (NoDaemonError, "pcscd (the PC/SC daemon) is not running"),
+    SCARD_E_SERVICE_STOPPED: (NoDaemonError, "pcscd (the PC/SC daemon) stopped"),
+    SCARD_F_COMM_ERROR: (NoDaemonError, "the connection to pcscd (the PC/SC daemon) broke"),
     SCARD_E_INVALID_HANDLE: (NoDaemonError, "the connection is no longer valid (pcscd was restarted)"),
     SCARD_E_NO_READERS_AVAILABLE: (NoReaderError, "no PC/SC reader is connected"),
     SCARD_E_UNKNOWN_READER: (NoReaderError, "the reader is not known to pcscd"),
@@ -66,12 +66,13 @@ def describe(code: int) -> str:
     return f"0x{code & 0xFFFFFFFF:08X}"
 
 
-def error_for(code: int, action: str, reader: str | None = None) -> ReaderError:
-    """The typed error for a failed PC/SC call: `action` says what the terminal was doing ('connect', ...)."""
+def error_for(code: int, action: str | None, reader: str | None = None) -> ReaderError:
+    """The typed error for a failed PC/SC call: `action` says what the terminal was doing, e.g.
+    "reader 'ACS ACR38U 00 00': the card was removed during transmit 00B2010C (0x80100069)"."""
     code &= 0xFFFFFFFF
     error_type, meaning = _MEANING.get(code, (ReaderError, "unexpected PC/SC error"))
     where = f"reader '{reader}'" if reader else "PC/SC"
-    message = f"{where}: {action}: {meaning} ({describe(code)})"
+    message = f"{where}: {meaning}" + (f" during {action}" if action else "") + f" ({describe(code)})"
     if error_type is NoDaemonError:
         message += f"; socket {socket_name()}"
     error = error_type(message)
@@ -79,7 +80,7 @@ def error_for(code: int, action: str, reader: str | None = None) -> ReaderError:
     return error
 
 
-def check(code: int, action: str, reader: str | None = None) -> None:
+def check(code: int, action: str | None, reader: str | None = None) -> None:
     """Raise the typed error unless `code` is success."""
     if code & 0xFFFFFFFF != SCARD_S_SUCCESS:
         raise error_for(code, action, reader)

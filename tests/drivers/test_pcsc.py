@@ -152,7 +152,7 @@ def test_pcscd_killed_mid_session_then_restarted(pcsc_stack):
     channel = pcsc.wait_for_card(None, WAIT)
     assert channel.transmit(SELECT_PPSE) == FCI
     pcsc_stack.kill_pcscd()  # SIGKILL, as a crash
-    with pytest.raises(NoDaemonError, match="Virtual PCD 00 00.*pcscd"):
+    with pytest.raises(NoDaemonError, match="^reader 'Virtual PCD 00 00': .*pcscd.* during transmit 00A40400"):
         channel.transmit(SELECT_PPSE)
     channel.close()
     with pytest.raises(NoDaemonError, match="not running"):
@@ -187,7 +187,7 @@ def test_daemon_up_without_any_reader(pcsc_stack):
 
 def test_no_daemon_at_all(pcsc_stack):
     pcsc_stack.kill_pcscd()
-    with pytest.raises(NoDaemonError, match=r"pcscd\) is not running \(0x8010001D\); socket .*pcscd.comm"):
+    with pytest.raises(NoDaemonError, match=r"^PC/SC: pcscd \(the PC/SC daemon\) is not running \(0x8010001D\); socket .*pcscd.comm$"):
         pcsc.list_readers()
     with pytest.raises(NoDaemonError):
         pcsc.reader_statuses()
