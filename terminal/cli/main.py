@@ -19,6 +19,7 @@ COMMANDS = [
     "terminal.cli.cmd_hostsim",
     "terminal.cli.cmd_demo",
     "terminal.cli.cmd_run",
+    "terminal.cli.cmd_readers",
 ]
 
 
