@@ -111,6 +111,7 @@ class VpcdCardServer:
         self._sock: socket.socket | None = None
         self._removed_at = 0.0
         self._connections = 0
+        self.last_connected_at: float | None = None  # time.monotonic() of the latest insertion
         self._thread: threading.Thread | None = None
 
     # --- control (any thread) ---------------------------------------------------------------------------
@@ -213,6 +214,7 @@ class VpcdCardServer:
                     continue
                 self._sock = sock
                 self._connections += 1
+                self.last_connected_at = time.monotonic()
                 self._lock.notify_all()
             try:
                 serve_connection(sock, self.card, self.atr)
