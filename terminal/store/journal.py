@@ -240,33 +240,65 @@ class Journal:
     def saf_entry(self, saf_id: int) -> SafRow:
         return _saf_row(self._read("SELECT * FROM saf WHERE id=?", (saf_id,))[0])
 
+    def saf_pending_with_txn(self) -> list[tuple[SafRow, TxnRow]]:
+        """Pending entries with their transactions, in one query (the drain needs both for every message)."""
+        rows = self._read("SELECT saf.id AS saf_id, saf.txn_id AS saf_txn_id, saf.kind AS saf_kind,"
+                          " saf.stan AS saf_stan, saf.reason_code AS saf_reason_code, saf.sealed AS saf_sealed,"
+                          " saf.attempts AS saf_attempts, saf.next_at AS saf_next_at, saf.state AS saf_state,"
+                          " saf.last_error AS saf_last_error, saf.created_at AS saf_created_at, txn.*"
+                          " FROM saf JOIN txn ON txn.id = saf.txn_id WHERE saf.state='pending' ORDER BY saf.id")
+        out = []
+        for r in rows:
+            d = dict(r)
+            entry = SafRow(**{k[4:]: d.pop(k) for k in list(d) if k.startswith("saf_")})
+            d["local_time"] = dt.datetime.fromisoformat(d["local_time"])
+            out.append((entry, TxnRow(**d)))
+        return out
+
     def saf_pending(self) -> list[SafRow]:
         return [_saf_row(r) for r in self._read("SELECT * FROM saf WHERE state='pending' ORDER BY id")]
 
     def saf_all(self) -> list[SafRow]:
         return [_saf_row(r) for r in self._read("SELECT * FROM saf ORDER BY id")]
 
-    def saf_attempt(self, saf_id: int, next_at: float, error: str = "") -> None:
-        """Counted before the message is sent, so a crash mid-send still makes the next one a repeat."""
+    def saf_record(self, done: "SafOutcome | None" = None, attempt: tuple[int, float] | None = None) -> None:
+        """One commit for the outcome of the entry just delivered and/or the attempt about to be made on the
+        next one. The attempt is committed before its message is sent, so a crash mid-send still makes the
+        next try a repeat. Folding the previous outcome into it saves one fsync per message; if the process
+        dies before that commit, the delivered entry is simply sent again as a repeat and the host answers it
+        idempotently."""
+        if done is None and attempt is None:
+            return
+        now = _now()
         with self._write() as conn:
-            conn.execute("UPDATE saf SET attempts=attempts+1, next_at=?, last_error=?, updated_at=? WHERE id=?",
-                         (next_at, error, _now(), saf_id))
+            if done is not None:
+                conn.execute("UPDATE saf SET state=?, sealed=CASE WHEN ?='delivered' THEN NULL ELSE sealed END,"
+                             " updated_at=? WHERE id=?", (done.state, done.state, now, done.saf_id))
+                self._set_state(conn, done.txn_id, done.txn_state, done.reason, now)
+            if attempt is not None:
+                conn.execute("UPDATE saf SET attempts=attempts+1, next_at=?, updated_at=? WHERE id=?",
+                             (attempt[1], now, attempt[0]))
+
+    def saf_attempt(self, saf_id: int, next_at: float) -> None:
+        self.saf_record(attempt=(saf_id, next_at))
 
     def saf_note(self, saf_id: int, error: str, next_at: float | None = None) -> None:
         with self._write() as conn:
             conn.execute("UPDATE saf SET last_error=?, next_at=COALESCE(?, next_at), updated_at=? WHERE id=?",
                          (error, next_at, _now(), saf_id))
 
-    def saf_done(self, saf_id: int, txn_state: str, reason: str, *, state: str = "delivered",
-                 response_code: str | None = None) -> None:
-        """Delivered (or given up as needs_attention): card data is erased in the same commit."""
-        now = _now()
-        with self._write() as conn:
-            txn_id = conn.execute("SELECT txn_id FROM saf WHERE id=?", (saf_id,)).fetchone()[0]
-            sealed = None if state == "delivered" else conn.execute(
-                "SELECT sealed FROM saf WHERE id=?", (saf_id,)).fetchone()[0]
-            conn.execute("UPDATE saf SET state=?, sealed=?, updated_at=? WHERE id=?", (state, sealed, now, saf_id))
-            self._set_state(conn, txn_id, txn_state, reason, now, response_code=response_code)
+    def saf_done(self, entry: SafRow, txn_state: str, reason: str, *, state: str = "delivered") -> None:
+        """Delivered (card data erased in the same commit), or given up as needs_attention (kept)."""
+        self.saf_record(done=SafOutcome(entry.id, entry.txn_id, txn_state, reason, state))
+
+
+@dataclass(frozen=True)
+class SafOutcome:
+    saf_id: int
+    txn_id: int
+    txn_state: str
+    reason: str
+    state: str = "delivered"
 
 
 def _txn_row(r: sqlite3.Row) -> TxnRow:

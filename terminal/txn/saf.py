@@ -21,6 +21,7 @@ from terminal.iso8583.dialect import RESPONSE_MTI
 from terminal.link import LinkError
 from terminal.link.client import HostLink
 from terminal.store import Journal, SafRow, TxnRow
+from terminal.store.journal import SafOutcome
 from terminal.txn import crashpoints
 from terminal.txn.sealing import SealError, unseal
 
@@ -80,51 +81,54 @@ def drain(cfg: Config, journal: Journal, link: HostLink, now: float, *, force: b
     """Deliver what is due. `force` ignores backoff (an operator's `saf flush`, or a one-shot command that must
     clear reversals before its own request)."""
     report = DrainReport()
-    pending = journal.saf_pending()
-    ordered = [e for e in pending if e.kind == "reversal"] + [e for e in pending if e.kind != "reversal"]
+    pending = journal.saf_pending_with_txn()
+    ordered = [p for p in pending if p[0].kind == "reversal"] + [p for p in pending if p[0].kind != "reversal"]
     blocked = False
-    for entry in ordered:
+    carry: SafOutcome | None = None  # the last delivery's outcome, committed with the next attempt
+
+    def still_pending(entry: SafRow, error: str) -> None:
+        report.pending += 1
+        report.reversals_pending += entry.kind == "reversal"
+        report.error = report.error or error
+
+    for entry, txn in ordered:
         if blocked or (not force and entry.next_at > now):
-            report.pending += 1
-            report.reversals_pending += entry.kind == "reversal"
-            report.error = report.error or "waiting for backoff"
-            blocked = blocked or entry.kind == "reversal"
+            still_pending(entry, "waiting for backoff")
+            blocked = blocked or entry.kind == "reversal"  # nothing overtakes a reversal
             continue
-        txn = journal.txn(entry.txn_id)
         why = _expired(cfg, entry, now)
-        if why:
-            journal.saf_done(entry.id, "needs_attention", f"{entry.kind} {why}", state="needs_attention")
-            continue
         try:
-            mti, wire = message_for(cfg, txn, entry, dt.datetime.now(dt.timezone.utc))
+            mti, wire = ("", b"") if why else message_for(cfg, txn, entry, dt.datetime.now(dt.timezone.utc))
         except (SealError, MessageError) as e:
-            journal.saf_done(entry.id, "needs_attention", f"{entry.kind} cannot be built: {e}",
-                             state="needs_attention")
+            why = f"cannot be built: {e}"
+        if why:
+            journal.saf_record(done=carry)
+            carry = None
+            journal.saf_done(entry, "needs_attention", f"{entry.kind} {why}", state="needs_attention")
             continue
         next_at = now + min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** entry.attempts)
         try:
             link.ensure_connected()  # an attempt counts only when the message can leave: a refused connect
         except LinkError as e:     # sends nothing, and must not use up the entry's attempts
+            journal.saf_record(done=carry)
+            carry = None
             journal.saf_note(entry.id, str(e), next_at)
-            report.pending += 1
-            report.reversals_pending += entry.kind == "reversal"
-            report.error = report.error or str(e)
+            still_pending(entry, str(e))
             blocked = True
             continue
-        journal.saf_attempt(entry.id, next_at)
+        journal.saf_record(done=carry, attempt=(entry.id, next_at))
+        carry = None
         crashpoints.reached("saf_after_attempt")
-        error = _deliver_one(cfg, journal, link, entry, mti, wire)
-        if not error:
+        outcome = _deliver_one(cfg, link, entry, mti, wire)
+        if isinstance(outcome, SafOutcome):
+            carry = outcome
             report.delivered += 1
             continue
-        journal.saf_note(entry.id, error)
-        report.pending += 1
-        report.error = report.error or error
-        if entry.kind == "reversal":
-            report.reversals_pending += 1
-            blocked = True  # nothing overtakes a reversal
-        elif isinstance(error, _LinkDown):
-            blocked = True  # host unreachable: no point trying the rest now
+        journal.saf_note(entry.id, outcome)
+        still_pending(entry, outcome)
+        if entry.kind == "reversal" or isinstance(outcome, _LinkDown):
+            blocked = True  # nothing overtakes a reversal; an unreachable host is not tried for the rest
+    journal.saf_record(done=carry)
     return report
 
 
@@ -132,8 +136,8 @@ class _LinkDown(str):
     """An error string that means the host could not be reached or did not answer."""
 
 
-def _deliver_one(cfg: Config, journal: Journal, link: HostLink, entry: SafRow, mti: str, wire: bytes) -> str:
-    """'' when the host acknowledged; otherwise why not (the entry stays pending)."""
+def _deliver_one(cfg: Config, link: HostLink, entry: SafRow, mti: str, wire: bytes) -> SafOutcome | str:
+    """The outcome to record when the host acknowledged; otherwise why not (the entry stays pending)."""
     try:
         link.send(wire)
         crashpoints.reached("saf_after_send")
@@ -151,6 +155,5 @@ def _deliver_one(cfg: Config, journal: Journal, link: HostLink, entry: SafRow, m
     code = str(resp.fields.get(39))
     done = DONE[entry.kind].get(code)
     if done:
-        journal.saf_done(entry.id, FINAL_STATE[entry.kind], f"{done} ({mti}, code {code})")
-        return ""
+        return SafOutcome(entry.id, entry.txn_id, FINAL_STATE[entry.kind], f"{done} ({mti}, code {code})")
     return f"host answered {code} to the {mti}"

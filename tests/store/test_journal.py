@@ -56,7 +56,7 @@ def test_reversal_queue_gets_its_own_stan_and_moves_state_in_one_commit(tmp_path
     assert entry.stan == row.stan + 1 and entry.attempts == 0
     assert j.txn(row.id).state == "reversal_pending"
     j.saf_attempt(entry.id, next_at=0)
-    j.saf_done(entry.id, "reversed", "acknowledged")
+    j.saf_done(entry, "reversed", "acknowledged")
     assert [s for _, s, _ in j.events(row.id)] == ["sending", "reversal_pending", "reversed"]
     assert j.saf_pending() == []
 

@@ -1,0 +1,222 @@
+"""Transaction engine figures, each beside its anchor measured in the same run:
+
+- fsyncs (counted with strace) per approved sale in a running terminal (journal open, as in `posterm run`),
+  beside the budget of DESIGN.md (3 for a whole EMV sale); and for a one-shot `posterm sale` process, which
+  also pays for creating the WAL file at open and checkpointing it at exit;
+- store-and-forward drain rate to the loopback host simulator, beside the limit set by one raw fsync on the
+  same disk plus one round trip per message (budget: at least half that rate). The round trip is a
+  ready-made 0400 sent to the same host simulator and its 0410 read back: the host's own processing is part
+  of every round trip and no terminal can beat it. A bare TCP echo is printed too, for scale.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from terminal.config import Config
+from terminal.link.client import Endpoint, HostLink
+from terminal.link.framing import frame
+from terminal.store import Journal
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+IN_PROCESS_SALES = """
+import sys
+from dataclasses import replace
+from terminal.config import Config
+from terminal.link.client import Endpoint, HostLink
+from terminal.store import Journal
+from terminal.txn.engine import Engine
+from terminal.txn.records import CardInput
+cfg = Config()
+cfg = replace(cfg, host=replace(cfg.host, address="127.0.0.1:" + sys.argv[1]))
+engine = Engine(cfg, Journal(sys.argv[2]), HostLink(Endpoint("127.0.0.1", int(sys.argv[1]))))
+card = CardInput(entry_mode="901", masked_pan="476173******0119", track2="4761739001010119=31121010000000000")
+engine.authorise("purchase", 100, card)  # warm: the WAL file exists from here on
+print("MARK", flush=True)
+for _ in range(20):
+    assert engine.authorise("purchase", 100, card)[1].state == "approved"
+print("MARK", flush=True)
+import os; os._exit(0)  # skip the exit checkpoint: it is counted in the one-shot figure
+"""
+
+
+def _fsyncs(trace: Path) -> list[str]:
+    return [line for line in trace.read_text().splitlines() if "fsync(" in line or "fdatasync(" in line
+            or "MARK" in line]
+
+
+def fsyncs_per_sale(tmp: Path, port: int) -> tuple[float, int] | None:
+    """(per sale in a running terminal, per one-shot `posterm sale` process)."""
+    if not shutil.which("strace"):
+        print("  (strace not installed: apt-get install strace)")
+        return None
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = tmp / "strace-inproc.txt"
+    subprocess.run(["strace", "-f", "-qq", "-e", "trace=fsync,fdatasync,write", "-o", str(out), sys.executable, "-c",
+                    IN_PROCESS_SALES, str(port), str(tmp / "inproc.sqlite3")], check=True, capture_output=True,
+                   env=env)
+    lines = _fsyncs(out)
+    marks = [i for i, line in enumerate(lines) if "MARK" in line]
+    steady = sum(1 for line in lines[marks[0]:marks[1]] if "sync(" in line) / 20
+    counts = []
+    for i in range(3):
+        out = tmp / f"strace-{i}.txt"
+        subprocess.run(["strace", "-f", "-qq", "-e", "trace=fsync,fdatasync", "-o", str(out), sys.executable, "-m",
+                        "terminal.cli.main", "sale", "1.00", "--host", f"127.0.0.1:{port}",
+                        "--data-dir", str(tmp / "fs")], check=True, capture_output=True, env=env)
+        counts.append(len(_fsyncs(out)))
+    return steady, int(statistics.median(counts))
+
+
+def raw_fsync_s(tmp: Path, n: int = 200) -> float:
+    fd = os.open(tmp / "fsync-probe", os.O_WRONLY | os.O_CREAT)
+    times = []
+    for _ in range(n):
+        os.write(fd, b"x" * 100)
+        t0 = time.perf_counter()
+        os.fsync(fd)
+        times.append(time.perf_counter() - t0)
+    os.close(fd)
+    return statistics.median(times)
+
+
+def loopback_rtt_s(n: int = 2000) -> float:
+    """A bare framed echo over loopback TCP: the cheapest round trip a message could make."""
+    srv = socket.create_server(("127.0.0.1", 0))
+    port = srv.getsockname()[1]
+    import threading
+
+    def echo():
+        conn, _ = srv.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while data := conn.recv(65536):
+            conn.sendall(data)
+    threading.Thread(target=echo, daemon=True).start()
+    c = socket.create_connection(("127.0.0.1", port))
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    msg = frame(b"0400" + bytes(150))
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        c.sendall(msg)
+        got = 0
+        while got < len(msg):
+            got += len(c.recv(65536))
+        times.append(time.perf_counter() - t0)
+    c.close()
+    srv.close()
+    return statistics.median(times)
+
+
+def host_rtt_s(port: int, tid: str, n: int = 300) -> float:
+    """Ready-made 0400s to the host simulator and their 0410s back, with no terminal work around them. Their
+    originals are sent first (untimed), so the host does the same work as for the drained reversals: find the
+    original, mark it reversed."""
+    from terminal.iso8583 import encode
+    from terminal.iso8583.builders import Original, Terminal, request_0200, reversal_0400
+    key = Config().keys.mac_key
+    t = Terminal(tid, "MERCHANT0000001", "156")
+    local = dt.datetime(2026, 11, 25, 12)
+    originals = [Original("000000", 100, i + 1, local + dt.timedelta(seconds=i), "901", 1, "1125120000")
+                 for i in range(n)]
+    c = socket.create_connection(("127.0.0.1", port))
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def exchange(wire: bytes) -> None:
+        c.sendall(wire)
+        need = int.from_bytes(c.recv(2), "big")
+        while need:
+            need -= len(c.recv(need))
+
+    for o in originals:
+        exchange(frame(encode("0200", request_0200(t, o, local, track2="4761739001010119=3112101"), key)))
+    wires = [frame(encode("0400", reversal_0400(t, o, local, stan=o.stan + n, reason="68"), key)) for o in originals]
+    times = []
+    for w in wires:
+        t0 = time.perf_counter()
+        exchange(w)
+        times.append(time.perf_counter() - t0)
+    c.close()
+    return statistics.median(times)
+
+
+def saf_drain_rate(tmp: Path, port: int, tid: str, n: int = 300) -> float:
+    from terminal.txn import saf
+    cfg = Config()
+    cfg = replace(cfg, host=replace(cfg.host, address=f"127.0.0.1:{port}"), terminal=replace(cfg.terminal, id=tid))
+    journal = Journal(tmp / "saf.sqlite3")  # a fresh journal (and host keys) per round
+    link = HostLink(Endpoint("127.0.0.1", port))
+    from terminal.txn.engine import Engine
+    from terminal.txn.records import CardInput
+    card = CardInput(entry_mode="901", masked_pan="476173******0119", track2="4761739001010119=31121010000000000")
+    engine = Engine(cfg, journal, link)
+    rows = [engine.authorise("purchase", 100 + i, card)[0] for i in range(n)]  # sales the host knows (untimed)
+    for row in rows:
+        journal.queue(row.id, "reversal", "17", "reversal_pending", "bench")
+    t0 = time.perf_counter()
+    report = saf.drain(cfg, journal, link, time.time(), force=True)
+    elapsed = time.perf_counter() - t0
+    assert report.delivered == n, report
+    link.close()
+    journal.close()
+    return n / elapsed
+
+
+class HostProcess:
+    """The host simulator in its own process, as a real host is: it must not share the terminal's GIL."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "terminal.cli.main", "host-sim", "--port", "0"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        self.port = int(self.proc.stdout.readline().rsplit(":", 1)[1])
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def main() -> dict:
+    server = HostProcess()
+    tmp = Path(tempfile.mkdtemp(prefix="posterm-bench-", dir=os.environ.get("POSTERM_BENCH_DIR")))
+    try:
+        fs = fsyncs_per_sale(tmp, server.port)
+        echo = loopback_rtt_s()
+        rounds = []  # anchor and figure interleaved, three rounds, medians: this machine is shared
+        for i in range(3):
+            rounds.append((raw_fsync_s(tmp), host_rtt_s(server.port, f"ANCHOR{i:02d}"),
+                           saf_drain_rate(tmp / f"r{i}", server.port, f"DRAIN{i:03d}")))
+        f, r, rate = (statistics.median(x) for x in zip(*rounds))
+        limit = 1 / (f + r)
+    finally:
+        server.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("transaction engine")
+    if fs is not None:
+        print(f"  fsyncs per approved sale, running    {fs[0]:8.1f}      (budget 3 per EMV sale: "
+              f"{'within' if fs[0] <= 3 else 'OVER'})")
+        print(f"  fsyncs of a one-shot `posterm sale`  {fs[1]:8d}      (+2 creating the WAL, +2 checkpoint at exit)")
+    print(f"  raw fsync, same disk                 {f * 1e6:8.1f} us")
+    print(f"  bare loopback TCP echo               {echo * 1e6:8.1f} us")
+    print(f"  0400 -> 0410 round trip to the host  {r * 1e6:8.1f} us")
+    print(f"  limit: 1 fsync + 1 RTT per message   {limit:8.0f} msg/s")
+    print(f"  SAF drain to the host simulator      {rate:8.0f} msg/s")
+    print(f"  ratio                                {rate / limit:8.2f}      (budget >= 0.50: "
+          f"{'within' if rate / limit >= 0.5 else 'UNDER'})")
+    return {"fsyncs_per_sale": fs, "fsync_us": f * 1e6, "echo_us": echo * 1e6, "rtt_us": r * 1e6, "drain_rate": rate,
+            "ratio": rate / limit}
+
+
+if __name__ == "__main__":
+    main()
