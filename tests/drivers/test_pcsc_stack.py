@@ -51,13 +51,14 @@ def test_posterm_readers_without_pcscd_exits_4_naming_the_fault(pcsc_stack):
 
 
 def test_a_command_inside_the_namespaces_finds_pcscd_at_its_default_path(pcsc_stack):
-    env = {k: v for k, v in os.environ.items() if k != "PCSCLITE_CSOCK_NAME"}
-    listing = pcsc_stack.run(
-        ["sh", "-c", "ls /run/pcscd; grep -c ':8C7B\\|:8C7C' /proc/net/tcp"], inside_namespaces=True, env=env
+    pcsc_stack.serve(TransportTestCard("T=0"))
+    listening = pcsc_stack.run(
+        ["sh", "-c", "awk '$4 == \"0A\" && $2 ~ /:8C7[BC]$/' /proc/net/tcp | wc -l"], inside_namespaces=True
     )
-    assert listing.returncode == 0, listing.stderr
-    lines = listing.stdout.split()
-    assert "pcscd.comm" in lines and lines[-1] == "2"  # vpcd's two listening ports, in this namespace only
+    assert listening.stdout.strip() == "2"  # vpcd's ports 35963 and 35964 listen in the stack's namespace
+    result = pcsc_stack.run([POSTERM, "readers", "--json"], inside_namespaces=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["pcsc_readers"][0]["atr"] == T0_ATR.hex().upper()
 
 
 def test_stop_leaves_no_process_no_socket_no_directory(pcsc_stack_factory):
