@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS financial (
     source TEXT,              -- online (0200), advice (0220), upload (0320)
     proc_code TEXT, amount INTEGER, batch TEXT, response_code TEXT, rrn TEXT, auth_code TEXT,
     reversed INTEGER NOT NULL DEFAULT 0,
+    voids INTEGER,            -- for a void: the row it removed from the batch
     UNIQUE (tid, stan, local_date, local_time)
 );
 CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, mti TEXT, stan TEXT, response_code TEXT, note TEXT);
@@ -54,26 +55,30 @@ class Ledger:
         return f"{n:012d}", f"{n % 1_000_000:06d}"
 
     def record(self, *, tid: str, stan: str, date: str, time: str, transmitted: str, source: str, proc: str,
-               amount: int, batch: str, code: str, rrn: str, auth: str) -> None:
+               amount: int, batch: str, code: str, rrn: str, auth: str, voids: int | None = None) -> None:
         self._db.execute(
             "INSERT OR IGNORE INTO financial(tid, stan, local_date, local_time, transmitted, source, proc_code,"
-            " amount, batch, response_code, rrn, auth_code) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-            (tid, stan, date, time, transmitted, source, proc, amount, batch, code, rrn, auth))
+            " amount, batch, response_code, rrn, auth_code, voids) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (tid, stan, date, time, transmitted, source, proc, amount, batch, code, rrn, auth, voids))
 
     def find_original(self, tid: str, stan: str, date: str, time: str) -> sqlite3.Row | None:
-        cur = self._db.execute("SELECT id, reversed, response_code FROM financial WHERE tid=? AND stan=?"
+        cur = self._db.execute("SELECT id, reversed, response_code, voids FROM financial WHERE tid=? AND stan=?"
                                " AND local_date=? AND local_time=?", (tid, stan, date, time))
         return cur.fetchone()
 
-    def mark_reversed(self, row_id: int) -> None:
-        self._db.execute("UPDATE financial SET reversed=1 WHERE id=?", (row_id,))
+    def find_by_rrn(self, tid: str, rrn: str) -> sqlite3.Row | None:
+        return self._db.execute("SELECT id, reversed, response_code, proc_code, batch, source FROM financial"
+                                " WHERE tid=? AND rrn=? AND source != 'void'", (tid, rrn)).fetchone()
+
+    def mark_reversed(self, row_id: int, reversed_: bool = True) -> None:
+        self._db.execute("UPDATE financial SET reversed=? WHERE id=?", (int(reversed_), row_id))
 
     def totals(self, tid: str, batch: str) -> tuple[tuple[int, int], tuple[int, int]]:
         """(credits count, amount), (debits count, amount) of approved, unreversed transactions."""
         def total(proc: str) -> tuple[int, int]:
             row = self._db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM financial WHERE tid=? AND batch=? AND proc_code=?"
-                " AND response_code IN ('00','Y1','Y3') AND reversed=0", (tid, batch, proc)).fetchone()
+                " AND response_code IN ('00','Y1','Y3') AND reversed=0 AND source != 'void'", (tid, batch, proc)).fetchone()
             return int(row[0]), int(row[1])
         return total("200000"), total("000000")
 

@@ -94,10 +94,26 @@ class HostLogic:
                 return "05"
         return None
 
+    def _void_check(self, m: Message) -> tuple[str, int | None]:
+        """A void removes its original, found by RRN, from the batch: only an approved, unreversed purchase of
+        the same open batch can be voided."""
+        f = m.fields
+        orig = self.ledger.find_by_rrn(str(f[41]), str(f.get(37, "")))
+        if orig is None:
+            return "25", None
+        if orig["reversed"] or orig["response_code"] != "00" or orig["proc_code"] != "000000" \
+                or orig["batch"] != str(f[60]):
+            return "12", None
+        self.ledger.mark_reversed(orig["id"])
+        return "00", orig["id"]
+
     def _financial(self, m, fields, forced):
         f = m.fields
+        voided = None
         if self.policy.merchants and str(f[42]).strip() not in self.policy.merchants:
             code = "03"
+        elif str(f[3]) == "020000":
+            code, voided = (forced, None) if forced else self._void_check(m)
         else:
             code = forced or self._card_check(m) or "00"
         rrn, auth = self.ledger.new_rrn_and_auth()
@@ -106,8 +122,9 @@ class HostLogic:
             fields[38] = auth
         self._chip_response(m, fields, code)
         self.ledger.record(tid=str(f[41]), stan=str(f[11]), date=str(f[13]), time=str(f[12]),
-                           transmitted=str(f[7]), source="online", proc=str(f[3]), amount=int(str(f[4])),
-                           batch=str(f[60]), code=code, rrn=rrn, auth=auth if code == "00" else "")
+                           transmitted=str(f[7]), source="void" if str(f[3]) == "020000" else "online",
+                           proc=str(f[3]), amount=int(str(f[4])), batch=str(f[60]), code=code, rrn=rrn,
+                           auth=auth if code == "00" else "", voids=voided)
         return code, f"{'approved' if code == '00' else 'declined'} {int(str(f[4]))}"
 
     def _chip_response(self, m: Message, fields: dict, code: str) -> None:
@@ -133,11 +150,17 @@ class HostLogic:
         return code, "advice recorded"
 
     def _upload(self, m, fields, forced):
+        """A 0320 names its transaction by RRN: known ones are confirmed, unknown ones are added."""
         f = m.fields
-        self.ledger.record(tid=str(f[41]), stan=str(f[11]), date=str(f[13]), time=str(f[12]),
-                           transmitted=str(f[7]), source="upload", proc=str(f[3]), amount=int(str(f[4])),
-                           batch=str(f[60]), code=str(f[39]), rrn=str(f[37]), auth=str(f[38]))
-        return forced or "00", "batch upload"
+        if forced:
+            return forced, "forced by rule"
+        known = self.ledger.find_by_rrn(str(f[41]), str(f[37]))
+        if known is None:
+            self.ledger.record(tid=str(f[41]), stan=str(f[11]), date=str(f[13]), time=str(f[12]),
+                               transmitted=str(f[7]), source="upload", proc=str(f[3]), amount=int(str(f[4])),
+                               batch=str(f[60]), code=str(f[39]), rrn=str(f[37]), auth=str(f[38]))
+            return "00", "batch upload: added a transaction the host did not have"
+        return "00", "batch upload: confirmed"
 
     def _reversal(self, m, fields, forced):
         f = m.fields
@@ -150,6 +173,8 @@ class HostLogic:
         if orig["reversed"]:
             return "94", "original already reversed"
         self.ledger.mark_reversed(orig["id"])
+        if orig["voids"] is not None:  # reversing a void puts its original back in the batch
+            self.ledger.mark_reversed(orig["voids"], False)
         return "00", f"reversed original STAN {f90[4:10]}"
 
     def _settlement(self, m, fields, forced):

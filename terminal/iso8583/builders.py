@@ -50,9 +50,16 @@ def _common(t: Terminal, o: Original, now_utc: dt.datetime) -> dict[int, Value]:
 
 def request_0200(t: Terminal, o: Original, now_utc: dt.datetime, *, track2: str | None = None,
                  pan: str | None = None, expiry: str | None = None, icc: bytes | None = None,
-                 pin_block: bytes | None = None) -> dict[int, Value]:
+                 pin_block: bytes | None = None, original_rrn: str | None = None) -> dict[int, Value]:
+    """A void (020000) names its original by RRN in field 37 and carries no card data: the terminal keeps
+    none after authorisation (docs/decisions.md)."""
     f = _common(t, o, now_utc)
     f[25] = "00"
+    if o.proc_code == VOID:
+        if not original_rrn:
+            raise ValueError("a void needs the RRN of its original")
+        f[37] = original_rrn
+        return f
     if track2 is not None:
         f[35] = track2
     elif pan is not None and expiry is not None:

@@ -142,10 +142,43 @@ class Journal:
         with self._write() as conn:
             return self._next_stan(conn)
 
-    def close_batch(self, batch: int) -> None:
+    def batch_totals(self, batch: int) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(credits count, amount), (debits count, amount): approved refunds and purchases of the batch, as the
+        host counts them (a voided or reversed transaction counts nowhere)."""
+        def total(proc: str) -> tuple[int, int]:
+            r = self._read("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM txn WHERE batch=? AND proc_code=?"
+                           " AND state IN ('approved', 'offline_approved', 'advice_pending')", (batch, proc))[0]
+            return int(r[0]), int(r[1])
+        return total("200000"), total("000000")
+
+    def batch_txns(self, batch: int) -> list[TxnRow]:
+        return [_txn_row(r) for r in self._read(
+            "SELECT * FROM txn WHERE batch=? AND proc_code IN ('000000', '200000')"
+            " AND state IN ('approved', 'offline_approved') ORDER BY id", (batch,))]
+
+    def begin_settlement(self, batch: int, credits: tuple[int, int], debits: tuple[int, int]) -> tuple[int, int]:
+        """Write-ahead for the 0500: (settlement id, STAN)."""
+        now = _now()
         with self._write() as conn:
-            conn.execute("INSERT INTO meta(key, value) VALUES('batch', ?) "
-                         "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (str(batch % 999_999 + 1),))
+            stan = self._next_stan(conn)
+            sid = conn.execute(
+                "INSERT INTO settlement(batch, stan, credits_count, credits_amount, debits_count, debits_amount,"
+                " state, created_at, updated_at) VALUES(?,?,?,?,?,?,'sending',?,?)",
+                (batch, stan, credits[0], credits[1], debits[0], debits[1], now, now)).lastrowid
+        return sid, stan
+
+    def end_settlement(self, sid: int, state: str, response_code: str | None, reason: str) -> None:
+        """Record the 0510's answer; 'closed' also opens the next batch, in the same commit."""
+        with self._write() as conn:
+            conn.execute("UPDATE settlement SET state=?, response_code=?, reason=?, updated_at=? WHERE id=?",
+                         (state, response_code, reason, _now(), sid))
+            if state == "closed":
+                batch = conn.execute("SELECT batch FROM settlement WHERE id=?", (sid,)).fetchone()[0]
+                conn.execute("INSERT INTO meta(key, value) VALUES('batch', ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (str(batch % 999_999 + 1),))
+
+    def settlements(self) -> list[dict]:
+        return [dict(r) for r in self._read("SELECT * FROM settlement ORDER BY id")]
 
     # -- transactions -------------------------------------------------------------------------------------
     def begin(self, *, kind: str, proc_code: str, amount: int, currency: str, local_time: dt.datetime,
@@ -190,10 +223,14 @@ class Journal:
         return self.txn(txn_id)
 
     def set_state(self, txn_id: int, state: str, reason: str, *, response_code: str | None = None,
-                  auth_code: str | None = None, rrn: str | None = None, message: str | None = None) -> None:
+                  auth_code: str | None = None, rrn: str | None = None, message: str | None = None,
+                  voids: int | None = None) -> None:
+        """`voids`: the original an approved void removes from the batch, marked in the same commit."""
         now = _now()
         with self._write() as conn:
             self._set_state(conn, txn_id, state, reason, now, response_code, auth_code, rrn, message)
+            if voids is not None:
+                self._set_state(conn, voids, "voided", f"voided by transaction {txn_id}", now)
 
     @staticmethod
     def _set_state(conn, txn_id, state, reason, now, response_code=None, auth_code=None, rrn=None, message=None):
@@ -274,7 +311,7 @@ class Journal:
             if done is not None:
                 conn.execute("UPDATE saf SET state=?, sealed=CASE WHEN ?='delivered' THEN NULL ELSE sealed END,"
                              " updated_at=? WHERE id=?", (done.state, done.state, now, done.saf_id))
-                self._set_state(conn, done.txn_id, done.txn_state, done.reason, now)
+                self._set_state(conn, done.txn_id, done.txn_state, done.reason, now, rrn=done.rrn)
             if attempt is not None:
                 conn.execute("UPDATE saf SET attempts=attempts+1, next_at=?, updated_at=? WHERE id=?",
                              (attempt[1], now, attempt[0]))
@@ -299,6 +336,7 @@ class SafOutcome:
     txn_state: str
     reason: str
     state: str = "delivered"
+    rrn: str | None = None  # an advice's acknowledgement carries the host's RRN, needed for batch upload
 
 
 def _txn_row(r: sqlite3.Row) -> TxnRow:

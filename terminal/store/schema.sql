@@ -43,3 +43,15 @@ CREATE TABLE IF NOT EXISTS saf (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS saf_pending ON saf(state, id);
+CREATE TABLE IF NOT EXISTS settlement (
+    id INTEGER PRIMARY KEY,
+    batch INTEGER NOT NULL,
+    stan INTEGER NOT NULL,
+    credits_count INTEGER NOT NULL, credits_amount INTEGER NOT NULL,
+    debits_count INTEGER NOT NULL, debits_amount INTEGER NOT NULL,
+    state TEXT NOT NULL,                   -- sending, closed, out_of_balance, failed
+    response_code TEXT,
+    reason TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);

@@ -11,7 +11,7 @@ from typing import Callable
 
 from terminal.config import Config
 from terminal.iso8583 import MacError, MessageError, decode, encode
-from terminal.iso8583.builders import PURCHASE, REFUND, Original, field7, request_0200
+from terminal.iso8583.builders import PURCHASE, REFUND, VOID, Original, field7, request_0200
 from terminal.link import ConnectError, LinkError
 from terminal.link.client import HostLink
 from terminal.store import Journal, TxnRow
@@ -21,7 +21,7 @@ from terminal.txn.sealing import AdviceData, seal
 from terminal.txn.records import OUTCOME, CardInput, SaleResult
 from terminal.txn.verdict import Verdict, from_response, no_response, not_sent
 
-KINDS = {"purchase": PURCHASE, "refund": REFUND}
+KINDS = {"purchase": PURCHASE, "refund": REFUND, "void": VOID}
 
 
 class Engine:
@@ -38,8 +38,11 @@ class Engine:
     def drain_saf(self, force: bool = False) -> saf.DrainReport:
         return saf.drain(self.cfg, self.journal, self.link, self.clock(), force=force)
 
-    def authorise(self, kind: str, amount: int, card: CardInput) -> tuple[TxnRow, Verdict]:
-        """Send one 0200 and conclude. Pending reversals go first; if they cannot, this request is not sent."""
+    def authorise(self, kind: str, amount: int, card: CardInput, *, original: TxnRow | None = None
+                  ) -> tuple[TxnRow, Verdict]:
+        """Send one 0200 and conclude. Pending reversals go first; if they cannot, this request is not sent.
+        A void names its `original` (by RRN on the wire); its approval marks the original voided in the
+        same commit."""
         cleared = self.drain_saf(force=True)
         if cleared.reversals_pending:
             verdict = Verdict("not_sent", f"an earlier reversal is still pending ({cleared.error}): nothing sent",
@@ -52,16 +55,14 @@ class Engine:
         now_utc = dt.datetime.now(dt.timezone.utc)
         row = self.journal.begin(kind=kind, proc_code=KINDS[kind], amount=amount, currency=self.cfg.terminal.currency,
                                  local_time=self.local_now(), transmitted=field7(now_utc),
-                                 entry_mode=card.entry_mode, masked_pan=card.masked_pan, psn=card.psn)
-        original = saf.original_of(row)
-        wire = encode("0200", self._request_fields(original, now_utc, card), self.cfg.keys.mac_key)
-        verdict = self._exchange(row, wire)
+                                 entry_mode=card.entry_mode, masked_pan=card.masked_pan, psn=card.psn,
+                                 original_id=original.id if original else None)
+        fields = request_0200(saf.terminal_of(self.cfg), saf.original_of(row), now_utc, track2=card.track2,
+                              pan=card.pan, expiry=card.expiry, icc=card.icc, pin_block=card.pin_block,
+                              original_rrn=original.rrn if original else None)
+        verdict = self._exchange(row, encode("0200", fields, self.cfg.keys.mac_key))
         self.conclude(row, verdict)
         return self.journal.txn(row.id), verdict
-
-    def _request_fields(self, original: Original, now_utc: dt.datetime, card: CardInput):
-        return request_0200(saf.terminal_of(self.cfg), original, now_utc, track2=card.track2, pan=card.pan,
-                            expiry=card.expiry, icc=card.icc, pin_block=card.pin_block)
 
     def _exchange(self, row: TxnRow, wire: bytes) -> Verdict:
         crashpoints.reached("after_write_ahead")
@@ -95,8 +96,10 @@ class Engine:
         if verdict.reversal:
             self.reverse(row, verdict.reversal, verdict.reason, verdict.message)
         else:
+            voids = row.original_id if row.kind == "void" and verdict.state == "approved" else None
             self.journal.set_state(row.id, verdict.state, verdict.reason, response_code=verdict.response_code,
-                                   auth_code=verdict.auth_code, rrn=verdict.rrn, message=verdict.message)
+                                   auth_code=verdict.auth_code, rrn=verdict.rrn, message=verdict.message,
+                                   voids=voids)
 
     def approve_offline(self, kind: str, amount: int, card: CardInput, chip_code: str) -> TxnRow:
         """A chip's offline approval (Y1, or Y3 when the host could not be reached): journaled with its advice

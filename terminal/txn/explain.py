@@ -8,8 +8,9 @@ from terminal.store import Journal, TxnRow
 def explain(row: TxnRow, journal: Journal) -> str:
     s = row.state
     if s == "approved":
-        return "approved, settles at the next batch" if row.batch >= journal.current_batch() else \
-            "approved and settled"
+        settled = row.batch < journal.current_batch()
+        what = {"refund": "refund approved", "void": "void approved"}.get(row.kind, "approved")
+        return f"{what} and settled" if settled else f"{what}, settles at the next batch"
     if s in ("offline_approved", "advice_pending"):
         return "approved offline by the chip; the host is told by an advice"
     if s == "declined":
@@ -30,6 +31,9 @@ def explain(row: TxnRow, journal: Journal) -> str:
         return f"not sent, customer not charged ({row.message or 'host unreachable'})"
     if s == "needs_attention":
         return "NEEDS ATTENTION: the host could not be told; call the acquirer with this STAN"
+    if s == "voided":
+        by = next((reason for _, st, reason in journal.events(row.id) if st == "voided"), "")
+        return f"voided ({by}): removed from the batch, customer not charged"
     if s == "cancelled":
         return "cancelled before anything was sent"
     return s

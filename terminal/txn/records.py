@@ -8,7 +8,7 @@ OUTCOME = {
     "approved": "approved", "offline_approved": "offline_approved", "advice_pending": "offline_approved",
     "declined": "declined", "reversed": "reversed", "reversal_pending": "reversal_pending",
     "cancelled": "cancelled", "not_sent": "not_sent", "needs_attention": "needs_attention",
-    "sending": "reversal_pending",
+    "sending": "reversal_pending", "voided": "voided",
 }
 EXIT = {"approved": 0, "offline_approved": 0, "declined": 1}
 

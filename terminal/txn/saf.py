@@ -155,5 +155,7 @@ def _deliver_one(cfg: Config, link: HostLink, entry: SafRow, mti: str, wire: byt
     code = str(resp.fields.get(39))
     done = DONE[entry.kind].get(code)
     if done:
-        return SafOutcome(entry.id, entry.txn_id, FINAL_STATE[entry.kind], f"{done} ({mti}, code {code})")
+        rrn = resp.fields.get(37) if entry.kind == "advice" else None
+        return SafOutcome(entry.id, entry.txn_id, FINAL_STATE[entry.kind], f"{done} ({mti}, code {code})",
+                          rrn=str(rrn) if rrn else None)
     return f"host answered {code} to the {mti}"

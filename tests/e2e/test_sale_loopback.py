@@ -118,3 +118,18 @@ def test_sale_amount_keyed_from_a_script(host_sim, posterm):
     assert bad.code == 2 and "'ENTRE' is not a key" in bad.err
     short = posterm("sale", "--keys", "5,ENTER", "--host", host_address(host_sim))
     assert short.code == 2 and "script ended before the amount was confirmed" in short.err
+
+
+def test_void_and_settle_commands(host_sim, posterm):
+    addr = host_address(host_sim)
+    assert posterm("sale", "10.00", "--host", addr).code == 0
+    assert posterm("sale", "2.50", "--host", addr).code == 0
+    v = posterm("void", "2", "--host", addr, "--json")
+    assert v.code == 0 and v.json["voids"] == 2 and v.json["outcome"] == "approved"
+    again = posterm("void", "2", "--host", addr)
+    assert again.code == 2 and "in state voided" in again.err
+    s = posterm("settle", "--host", addr, "--json")
+    assert s.code == 0 and s.json["outcome"] == "closed"
+    assert (s.json["debits_count"], s.json["debits_amount"]) == (1, 1000)
+    shown = posterm("txn", "show", "1")
+    assert "approved and settled" in shown.out

@@ -1,0 +1,63 @@
+"""`posterm settle` (close the batch) and `posterm void TXN_ID` (void a purchase of the open batch)."""
+from __future__ import annotations
+
+import argparse
+
+from terminal.cli.common import UsageError, add_common, emit, load_config, open_journal, open_link
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("settle", help="close the batch with the host")
+    add_common(p)
+    p.set_defaults(run=run_settle)
+    v = sub.add_parser("void", help="void a purchase of the open batch")
+    v.add_argument("txn_id", type=int)
+    add_common(v)
+    v.set_defaults(run=run_void)
+
+
+def _engine(args: argparse.Namespace):
+    from terminal.txn.engine import Engine
+    cfg = load_config(args)
+    return cfg, Engine(cfg, open_journal(args, transacting=True), open_link(cfg))
+
+
+def run_settle(args: argparse.Namespace) -> int:
+    from terminal.receipt import format_amount
+    from terminal.txn.settle import settle
+    cfg, engine = _engine(args)
+    try:
+        r = settle(engine)
+    finally:
+        engine.link.close()
+    cur = cfg.terminal.currency
+    emit(args, {"batch": r.batch, "outcome": r.outcome, "message": r.message, "credits_count": r.credits[0],
+                "credits_amount": r.credits[1], "debits_count": r.debits[0], "debits_amount": r.debits[1],
+                "uploaded": r.uploaded},
+         [r.message, f"  sales   {r.debits[0]:4d}  {format_amount(r.debits[1], cur):>16}",
+          f"  refunds {r.credits[0]:4d}  {format_amount(r.credits[1], cur):>16}"]
+         + ([f"  batch upload: {r.uploaded} transaction(s)"] if r.uploaded else []))
+    return r.exit_code
+
+
+def run_void(args: argparse.Namespace) -> int:
+    from terminal.store import StoreError
+    from terminal.txn.records import CardInput
+    cfg, engine = _engine(args)
+    try:
+        orig = engine.journal.txn(args.txn_id)
+    except StoreError as e:
+        raise UsageError(str(e)) from None
+    if orig.kind != "purchase" or orig.state != "approved" or orig.batch != engine.journal.current_batch():
+        raise UsageError(f"transaction {orig.id} is a {orig.kind} in state {orig.state}, batch {orig.batch:06d}:"
+                         " only an approved purchase of the open batch can be voided")
+    if not orig.rrn:
+        raise UsageError(f"transaction {orig.id} has no RRN from the host: it cannot be voided, refund it instead")
+    try:
+        row, verdict = engine.authorise("void", orig.amount, CardInput(orig.entry_mode, orig.masked_pan),
+                                        original=orig)
+        result = engine.result(row, verdict)
+    finally:
+        engine.link.close()
+    emit(args, result.to_json() | {"voids": orig.id}, [result.message])
+    return result.exit_code

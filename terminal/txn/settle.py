@@ -1,0 +1,83 @@
+"""Settlement: close the batch with the host (0500), reconciling by batch upload (0320) when out of balance.
+
+Everything in store-and-forward goes first: a pending reversal must reach the host before the 0500, and a
+pending advice is a sale the host's totals do not have yet. If any is left, the batch is not closed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from terminal.iso8583 import MacError, MessageError, decode, encode
+from terminal.iso8583.builders import batch_upload_0320, settlement_0500
+from terminal.link import LinkError
+from terminal.txn import saf
+from terminal.txn.engine import Engine
+
+
+@dataclass
+class SettleResult:
+    batch: int
+    outcome: str        # closed, out_of_balance, not_sent, failed
+    message: str
+    credits: tuple[int, int]
+    debits: tuple[int, int]
+    uploaded: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.outcome == "closed" else 3
+
+
+def _exchange(engine: Engine, mti: str, fields: dict) -> tuple[str | None, str]:
+    """(response code or None, error). Any link or message fault leaves the batch open, to try again."""
+    try:
+        raw = engine.link.exchange(encode(mti, fields, engine.cfg.keys.mac_key), engine.cfg.host.timeout_s)
+        resp = decode(raw, engine.cfg.keys.mac_key)
+    except (LinkError, MacError, MessageError) as e:
+        engine.link.close()
+        return None, str(e)
+    if resp.fields.get(11) != fields[11]:
+        engine.link.close()
+        return None, f"answer for STAN {resp.fields.get(11)}, expected {fields[11]}"
+    return str(resp.fields.get(39)), ""
+
+
+def settle(engine: Engine) -> SettleResult:
+    j = engine.journal
+    batch = j.current_batch()
+    credits, debits = j.batch_totals(batch)
+    drained = engine.drain_saf(force=True)
+    if drained.pending:
+        return SettleResult(batch, "not_sent", f"NOT SETTLED: {drained.pending} message(s) still to reach the host "
+                            f"({drained.error}); try again", credits, debits)
+    term = saf.terminal_of(engine.cfg)
+    sid, stan = j.begin_settlement(batch, credits, debits)
+    code, error = _exchange(engine, "0500", settlement_0500(term, dt.datetime.now(dt.timezone.utc), stan=stan,
+                                                            batch=batch, credits=credits, debits=debits))
+    uploaded = 0
+    if code == "95":
+        for txn in j.batch_txns(batch):
+            fields = batch_upload_0320(term, saf.original_of(txn), dt.datetime.now(dt.timezone.utc),
+                                       stan=j.next_stan(), rrn=txn.rrn or "", auth_code=txn.auth_code or "",
+                                       response_code=txn.response_code or "00")
+            up_code, error = _exchange(engine, "0320", fields)
+            if up_code not in ("00", "94"):
+                j.end_settlement(sid, "failed", up_code, f"batch upload stopped: {error or up_code}")
+                return SettleResult(batch, "failed", "NOT SETTLED: batch upload failed; try again", credits, debits,
+                                    uploaded)
+            uploaded += 1
+        stan = j.next_stan()
+        code, error = _exchange(engine, "0500", settlement_0500(term, dt.datetime.now(dt.timezone.utc), stan=stan,
+                                                                batch=batch, credits=credits, debits=debits,
+                                                                after_upload=True))
+        if code == "95":
+            j.end_settlement(sid, "out_of_balance", code, "still out of balance after batch upload")
+            return SettleResult(batch, "out_of_balance", "OUT OF BALANCE after batch upload: call the acquirer",
+                                credits, debits, uploaded)
+    if code == "00":
+        j.end_settlement(sid, "closed", code, "batch closed" + (f" after uploading {uploaded}" if uploaded else ""))
+        return SettleResult(batch, "closed", f"BATCH {batch:06d} CLOSED", credits, debits, uploaded)
+    j.end_settlement(sid, "failed", code, error or f"host answered {code}")
+    return SettleResult(batch, "failed", f"NOT SETTLED: {error or 'host answered ' + str(code)}; try again",
+                        credits, debits, uploaded)
