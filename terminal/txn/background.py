@@ -25,7 +25,7 @@ class SafWorker(threading.Thread):
         self.journal_path = journal_path
         self.interval_s = interval_s
         self.lock = threading.Lock()
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self.last_report: saf.DrainReport | None = None
         self.last_error = ""
 
@@ -39,7 +39,7 @@ class SafWorker(threading.Thread):
         link = HostLink(Endpoint.parse(self.cfg.host.address, connect_timeout_s=self.cfg.host.connect_timeout_s,
                                        tls_ca_file=self.cfg.host.tls_ca_file or None))
         try:
-            while not self._stop.wait(self.interval_s):
+            while not self._stopping.wait(self.interval_s):
                 with self.lock:
                     try:
                         self.last_report = saf.drain(self.cfg, journal, link, time.time())
@@ -50,5 +50,5 @@ class SafWorker(threading.Thread):
             journal.close()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
         self.join(timeout=self.cfg.host.timeout_s + 5)
