@@ -16,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rule", action="append", default=[], metavar="RULE",
                    help="e.g. amount=5100:code=51, mti=0200:delay=40, amount=777:silent (repeatable)")
     p.add_argument("--merchant", action="append", default=[], help="enabled merchant ids (default: all)")
+    p.add_argument("--tls-cert", metavar="PEM", help="serve TLS with this certificate chain")
+    p.add_argument("--tls-key", metavar="PEM", help="and this private key")
     p.set_defaults(run=run, host=None)
 
 
@@ -30,8 +32,17 @@ def run(args: argparse.Namespace) -> int:
     except RuleError as e:
         raise UsageError(str(e)) from None
     logging.basicConfig(level=logging.INFO, format="host-sim %(levelname)s %(message)s")
+    tls = None
+    if args.tls_cert or args.tls_key:
+        from terminal.hostsim.server import tls_context
+        if not (args.tls_cert and args.tls_key):
+            raise UsageError("--tls-cert and --tls-key go together")
+        try:
+            tls = tls_context(args.tls_cert, args.tls_key)
+        except (OSError, ValueError) as e:
+            raise UsageError(f"TLS certificate or key: {e}") from None
     server = HostServer((args.bind, args.port), cfg.keys.mac_key, ledger=Ledger(args.ledger or ":memory:"),
-                        rules=rules, policy=HostPolicy(merchants=set(args.merchant)))
+                        rules=rules, policy=HostPolicy(merchants=set(args.merchant)), tls=tls)
     print(f"host-sim listening on {args.bind}:{server.port}", flush=True)
     try:
         server.serve_forever()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import socket
 import socketserver
+import ssl
 import threading
 import time
 
@@ -28,6 +29,12 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         sock: socket.socket = self.request
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.server.tls is not None:
+            try:  # the handshake runs here, in the connection's thread, not in the accept loop
+                sock = self.server.tls.wrap_socket(sock, server_side=True)
+            except (ssl.SSLError, OSError) as e:
+                log.warning("TLS handshake failed: %s", e)
+                return
         decoder = FrameDecoder()
         while True:
             try:
@@ -56,8 +63,10 @@ class HostServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], mac_key: bytes, ledger: Ledger | None = None,
-                 rules: list[Rule] | None = None, policy: HostPolicy | None = None) -> None:
+                 rules: list[Rule] | None = None, policy: HostPolicy | None = None,
+                 tls: ssl.SSLContext | None = None) -> None:
         super().__init__(address, _Handler)
+        self.tls = tls
         self.mac_key = mac_key
         self.ledger = ledger or Ledger()
         self.logic = HostLogic(self.ledger, policy)
@@ -117,6 +126,13 @@ class HostServer(socketserver.ThreadingTCPServer):
         except OSError:
             return False
         return True
+
+
+def tls_context(cert_file: str, key_file: str) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert_file, key_file)
+    return ctx
 
 
 def start(mac_key: bytes, port: int = 0, host: str = "127.0.0.1", **kw) -> tuple[HostServer, threading.Thread]:
