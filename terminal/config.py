@@ -5,7 +5,6 @@ terminal ends up reversing every sale after 10 s on a slow link.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,6 +186,7 @@ def load(path: str | Path | None) -> Config:
         raise ConfigError(f"config {p}: cannot read: {e.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"config {p}: not UTF-8 text") from None
+    import tomllib
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -18,11 +18,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Callable, Iterator
 
+from terminal.store.errors import StoreError
+
 STAN_MAX = 999_999
 
-
-class StoreError(Exception):
-    """The journal cannot be written or read. Nothing that depends on the failed write has happened."""
 
 
 @dataclass(frozen=True)
