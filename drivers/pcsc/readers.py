@@ -106,17 +106,18 @@ def wait_for_card(
             channel = _try_connect(reader, deadline, protocol, exclusive)
             if channel is not None:
                 return channel
+            last_error = None  # this round saw the reader(s) and no card: that is the answer so far
         except NoDaemonError as exc:
             if first_attempt:
                 raise
             last_error = exc
             time.sleep(min(POLL_SLICE_S, max(0.0, deadline - time.monotonic())))
         except (NoReaderError, NoCardError) as exc:
-            last_error = exc
+            last_error = exc  # the reader may be plugged in, or the card freed, before the deadline
         first_attempt = False
         if time.monotonic() >= deadline:
             break
-    if isinstance(last_error, (NoReaderError, NoDaemonError)):
+    if last_error is not None:
         raise type(last_error)(f"{last_error} (waited {timeout:g} s)")
     where = f"reader '{reader}'" if reader else "any PC/SC reader"
     raise NoCardError(f"no card inserted in {where} within {timeout:g} s")
@@ -132,18 +133,23 @@ def _try_connect(reader: str | None, deadline: float, protocol: str | None, excl
             time.sleep(min(POLL_SLICE_S, max(0.0, deadline - time.monotonic())))
             raise NoReaderError("no PC/SC reader is connected")
         entries = _status(ctx, names)
+        busy = []
         for entry in entries:
             status = _to_status(entry)
-            if status.card_present and not status.in_use:
+            if status.card_present and status.in_use:
+                busy.append(status.name)
+            elif status.card_present:
                 try:
                     return PcscChannel(status.name, protocol=protocol, exclusive=exclusive)
-                except (NoCardError, ReaderError) as exc:
+                except ReaderError as exc:
                     if not _card_left(exc):
                         raise
         slice_ms = int(max(0.0, min(POLL_SLICE_S, deadline - time.monotonic())) * 1000)
         if slice_ms and entries:
             changed = scard().SCARD_STATE_CHANGED
             _status(ctx, names, slice_ms, known=[state & ~changed for _name, state, _atr in entries])
+        if busy:
+            raise NoCardError(f"reader '{busy[0]}': the card is in use by another application")
     return None
 
 

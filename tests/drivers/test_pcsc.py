@@ -170,6 +170,13 @@ def test_no_card_in_the_reader_times_out_naming_the_reader(pcsc_stack):
         pcsc.wait_for_card(None, timeout=0.3)
 
 
+def test_card_held_by_another_application_is_reported_as_in_use(pcsc_stack):
+    pcsc_stack.serve(TransportTestCard("T=1"))
+    with pcsc.wait_for_card(None, WAIT):  # exclusive by default
+        with pytest.raises(NoCardError, match="reader 'Virtual PCD 00 00': the card is in use by another application"):
+            pcsc.wait_for_card(None, timeout=0.3)
+
+
 def test_unknown_reader_name_lists_the_readers_present(pcsc_stack):
     with pytest.raises(NoReaderError, match="reader 'ACR122' not found; readers present: 'Virtual PCD 00 00', 'Virtual PCD 00 01'"):
         pcsc.wait_for_card("ACR122", timeout=0.3)

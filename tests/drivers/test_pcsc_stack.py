@@ -72,3 +72,13 @@ def test_stop_leaves_no_process_no_socket_no_directory(pcsc_stack_factory):
         assert not os.path.exists(f"/proc/{pid}"), f"process {pid} survived teardown"
     assert not base.exists()
     stack.stop()  # twice is harmless
+
+
+def test_building_the_cli_does_not_import_pyscard_or_pyserial():
+    import subprocess
+    import sys
+
+    code = ("import sys, terminal.cli.main as m; m.build_parser(); "
+            "print(sorted(n for n in ('smartcard', 'serial') if n in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
