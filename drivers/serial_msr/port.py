@@ -7,8 +7,9 @@ on a Linux pty).
 """
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Any
+from typing import Any, Iterator
 
 from drivers.serial_msr.ascii_framer import AsciiFramer
 from drivers.serial_msr.errors import (
@@ -90,6 +91,7 @@ class SerialMsrReader:
             self.open()
         if self.protocol == "msr605":
             framer: EscFramer | AsciiFramer = EscFramer(self._validate)
+            self._discard_input()  # this reader only speaks when asked: anything waiting is stale
             self._write(CMD_RESET + CMD_READ_ISO)
         else:
             framer = AsciiFramer(self._validate)
@@ -131,32 +133,33 @@ class SerialMsrReader:
 
     def _read_some(self, deadline: float) -> bytes:
         """Whatever has arrived, or wait at most POLL_S (never past the deadline) for the first byte."""
-        port = self._port
-        try:
-            waiting = port.in_waiting
+        with self._port_errors("reading"):
+            waiting = self._port.in_waiting
             if not waiting and deadline - time.monotonic() <= 0:
                 return b""
-            return port.read(waiting or 1)
-        except Exception as exc:  # pyserial raises SerialException (or OSError/TypeError on a dead fd)
-            if _is_disconnect(exc):
-                raise ReaderDisconnectedError(f"serial reader {self.device}: the reader went away "
-                                              f"(cable pulled or device closed: {_why(exc)})") from None
-            raise
+            return self._port.read(waiting or 1)
+
+    def _discard_input(self) -> None:
+        with self._port_errors("clearing its input"):
+            self._port.reset_input_buffer()
 
     def _write(self, data: bytes) -> None:
-        try:
+        with self._port_errors("writing"):
             self._port.write(data)
             self._port.flush()
-        except Exception as exc:
-            if _is_disconnect(exc):
-                raise ReaderDisconnectedError(f"serial reader {self.device}: cannot write to the reader "
-                                              f"({_why(exc)})") from None
-            raise
 
+    @contextlib.contextmanager
+    def _port_errors(self, doing: str) -> Iterator[None]:
+        """pyserial reports a vanished device as SerialException, OSError, or termios.error (from tcdrain or
+        tcflush, e.g. when the reader goes away while `flush()` waits for our command to leave): name the port."""
+        import termios
 
-def _is_disconnect(exc: BaseException) -> bool:
-    import serial
-    return isinstance(exc, (serial.SerialException, OSError))
+        import serial
+        try:
+            yield
+        except (serial.SerialException, OSError, termios.error) as exc:
+            raise ReaderDisconnectedError(f"serial reader {self.device}: the reader went away while {doing} "
+                                          f"(cable pulled or device closed: {_why(exc)})") from None
 
 
 def _why(exc: BaseException) -> str:
