@@ -94,6 +94,20 @@ def test_cable_pulled_mid_swipe_names_the_port(msr_emulator, protocol):
     assert isinstance(err.value, SerialReaderError)
 
 
+@pytest.mark.parametrize("protocol, doing", [("msr605", "clearing its input"), ("ascii", "writing")])
+def test_reader_unplugged_between_swipes_names_the_port(protocol, doing):
+    # A real pty whose master (the reader's end) is closed while the port is open: the next read must
+    # fail on its first I/O (tcflush/tcdrain/write give EIO, some as termios.error), as a typed error.
+    master, slave = os.openpty()
+    path = os.ttyname(slave)
+    with SerialMsrReader(path, protocol) as reader:
+        os.close(slave)
+        os.close(master)
+        with pytest.raises(ReaderDisconnectedError, match=f"serial reader {path}: the reader went away while "
+                                                          f"{doing}"):
+            reader.read_swipe(TIMEOUT_S)
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_one_open_reader_reads_a_script_of_swipes_in_order(msr_emulator, protocol):
     emu = msr_emulator(protocol, ["good:magstripe", "unreadable-track", "garbage:mastercard", "good"])
