@@ -41,9 +41,14 @@ def swiped_tracks(result: SwipeResult) -> SwipedTracks:
 
 def swipe_to_card_data(swipe_result: SwipeResult, chip_state: FallbackStore, config: ChipFirstConfig,
                        today: dt.date) -> SwipeCardData:
-    """Decide on one swipe. A fallback that is allowed is counted in chip_state at once (before anything
-    is sent), so a sale that later fails still used up its fallback."""
-    tracks = swiped_tracks(swipe_result)
+    """Decide on one swipe from a serial reader."""
+    return tracks_to_card_data(swiped_tracks(swipe_result), chip_state, config, today)
+
+
+def tracks_to_card_data(tracks: SwipedTracks, chip_state: FallbackStore, config: ChipFirstConfig,
+                        today: dt.date) -> SwipeCardData:
+    """Decide on one swipe, whatever read it. A fallback that is allowed is counted in chip_state at once
+    (before anything is sent), so a sale that later fails still used up its fallback."""
     try:
         t2 = parse_track2(tracks.track2) if tracks.track2 else None
     except CardDataError:

@@ -36,7 +36,7 @@ SCENARIOS: dict[str, Scenario] = {
     "merchant-not-enabled": Scenario("the acquirer has not enabled this merchant",
                                      merchants=frozenset({"OTHERMERCHANT01"}), expect="declined"),
     "expired-card": Scenario("an expired card is refused before anything is sent",
-                             reader="emulated-swipe:expired-swipe", expect="not_sent"),
+                             reader="emulated-swipe:expired", expect="not_sent"),
     "chip-card-swiped": Scenario("a chip card is swiped: the terminal asks for the chip",
                                  reader="emulated-swipe:visa", expect="not_sent"),
     "host-down": Scenario("no host: nothing is sent, the customer is not charged", host_up=False,
@@ -55,11 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.list:
-        from drivers.emulated.swipe_cards import TEST_TRACKS
+        from drivers.emulated.msr_tracks import TEST_CARDS
         print("scenarios:")
         for name, s in SCENARIOS.items():
             print(f"  {name:22} {s.about}")
-        print("card profiles (emulated-swipe:NAME):", ", ".join(sorted(TEST_TRACKS)))
+        print("card profiles (emulated-swipe:NAME):", ", ".join(sorted(TEST_CARDS)))
         return 0
     scenario = SCENARIOS[args.scenario]
     with tempfile.TemporaryDirectory(prefix="posterm-demo-") as tmp:
@@ -76,7 +76,8 @@ def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
     from terminal.store import Journal
     from terminal.txn.engine import Engine
     from terminal.txn.swipe import SwipeRefused, card_from_swipe, swipe_sale
-    from terminal.cli.reader_spec import parse_reader, swipe_tracks
+    from terminal.cli.reader_spec import parse_reader, read_tracks
+    from terminal.store.fallbacks import JournalFallbackStore
 
     cfg = Config()
     server = None
@@ -98,7 +99,8 @@ def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
     link = HostLink(Endpoint.parse(address, connect_timeout_s=2.0))
     try:
         try:
-            card = card_from_swipe(swipe_tracks(parse_reader(sc.reader))[1], dt.date.today())
+            card = card_from_swipe(read_tracks(parse_reader(sc.reader)), JournalFallbackStore(journal),
+                                   dt.date.today())
         except SwipeRefused as e:
             screen(e.operator_line)
             out.append(f"nothing was sent to the host ({e.reason})")

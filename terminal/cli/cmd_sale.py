@@ -6,7 +6,7 @@ import datetime as dt
 
 from terminal.cli.common import (EXIT_DEVICE, UsageError, add_common, emit, load_config, open_journal, open_link,
                                  parse_amount)
-from terminal.cli.reader_spec import parse_reader, swipe_tracks
+from terminal.cli.reader_spec import parse_reader, read_tracks
 
 DEFAULT_READER = "emulated-swipe:magstripe"
 
@@ -53,17 +53,18 @@ def run(args: argparse.Namespace) -> int:
         emit(args, {"outcome": "cancelled", "message": "CANCELLED", "id": None, "stan": None},
              ["CANCELLED: nothing sent"])
         return 3
-    if spec.kind != "emulated-swipe":
-        raise UsageError(f"--reader {args.reader}: this reader is not wired into `sale` yet")
-    _, track2 = swipe_tracks(spec)
+    if spec.kind not in ("emulated-swipe", "serial"):
+        raise UsageError(f"--reader {args.reader}: chip readers are not wired into `sale` yet")
+    from terminal.store.fallbacks import JournalFallbackStore
+    journal = open_journal(args, transacting=True)
     try:
-        card = card_from_swipe(track2, dt.date.today())
+        card = card_from_swipe(read_tracks(spec), JournalFallbackStore(journal), dt.date.today())
     except SwipeRefused as e:
+        journal.close()
         emit(args, {"outcome": "not_sent", "message": e.operator_line, "reason": e.reason, "id": None,
                     "stan": None, "amount": amount, "currency": cfg.terminal.currency},
              [e.operator_line, f"({e.reason}; nothing sent)"])
         return EXIT_DEVICE
-    journal = open_journal(args, transacting=True)
     link = open_link(cfg)
     try:
         result: SaleResult = swipe_sale(Engine(cfg, journal, link), args.kind, amount, card)

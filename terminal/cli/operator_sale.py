@@ -10,9 +10,10 @@ import atexit
 import datetime as dt
 
 from terminal.cli.common import journal_path, load_config, open_journal, open_link
-from terminal.cli.reader_spec import parse_reader, swipe_tracks
+from terminal.cli.reader_spec import parse_reader, read_tracks
 from terminal.keypad.sale_ui import OperatorOutcome, ProcessSale, SaleUI
 from terminal.receipt import receipt
+from terminal.store.fallbacks import JournalFallbackStore
 from terminal.txn.background import SafWorker
 from terminal.txn.engine import Engine
 from terminal.txn.swipe import SwipeRefused, card_from_swipe
@@ -30,11 +31,12 @@ def make_process_sale(args: argparse.Namespace) -> ProcessSale:
     worker.start()
     atexit.register(worker.stop)
     spec = parse_reader(getattr(args, "reader", None) or DEFAULT_READER)
+    fallbacks = JournalFallbackStore(journal)
 
     def process_sale(amount_minor: int, ui: SaleUI) -> OperatorOutcome:
         ui.card_presented()
         try:
-            card = card_from_swipe(swipe_tracks(spec)[1], dt.date.today())
+            card = card_from_swipe(read_tracks(spec), fallbacks, dt.date.today())
         except SwipeRefused as e:
             return OperatorOutcome(e.operator_line, False)
         if not ui.checkpoint():

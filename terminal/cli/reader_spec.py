@@ -25,10 +25,24 @@ def parse_reader(spec: str) -> ReaderSpec:
     return ReaderSpec(kind, arg)
 
 
-def swipe_tracks(spec: ReaderSpec) -> tuple[str, str]:
-    """(track 1, track 2) from an emulated magstripe."""
-    from drivers.emulated.swipe_cards import swipe
-    try:
-        return swipe(spec.arg)
-    except KeyError as e:
-        raise UsageError(f"--reader emulated-swipe:{spec.arg}: {e.args[0]}") from None
+def read_tracks(spec: ReaderSpec, timeout_s: float = 30.0):
+    """One swipe from a magstripe reader spec, as the chip-first rules take it (SwipedTracks)."""
+    from terminal.card.chip_first import SwipedTracks
+    if spec.kind == "emulated-swipe":
+        from drivers.emulated.msr_tracks import test_card
+        try:
+            card = test_card(spec.arg)
+        except ValueError as e:
+            raise UsageError(f"--reader emulated-swipe:{spec.arg}: {e}") from None
+        return SwipedTracks(card.track1(), card.track2())
+    if spec.kind == "serial":
+        from drivers.serial_msr import parse_reader_spec, read_swipe
+        from drivers.serial_msr.errors import ReaderSpecError
+        from terminal.card.swipe import card_track_check, swiped_tracks
+        try:
+            s = parse_reader_spec(spec.arg)
+        except ReaderSpecError as e:
+            raise UsageError(f"--reader serial:{spec.arg}: {e}") from None
+        return swiped_tracks(read_swipe(s.device, s.protocol, timeout_s, baud=s.baud, gap_s=s.gap_s, wake=s.wake,
+                                        validate=card_track_check))
+    raise UsageError(f"--reader {spec.kind}: not a magstripe reader")

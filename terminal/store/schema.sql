@@ -55,3 +55,10 @@ CREATE TABLE IF NOT EXISTS settlement (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS chip_event (     -- chip-first bookkeeping; card keys are HMACs, never PANs
+    id INTEGER PRIMARY KEY,
+    card_key TEXT,                          -- NULL: the chip failed before its PAN was read
+    day TEXT NOT NULL,
+    kind TEXT NOT NULL,                     -- chip_failure, fallback
+    consumed INTEGER NOT NULL DEFAULT 0     -- a chip failure used up by the fallback it allowed
+);

@@ -1,18 +1,17 @@
-"""A magstripe sale: read the tracks, refuse what must not go online, then one online authorisation.
+"""A magstripe sale: the chip-first rules decide whether the swipe may be used, then one online request.
 
 Everything refused here is refused before a journal row or a byte on the wire: a bad swipe is not a
-transaction. Magstripe never approves offline (DESIGN.md), so an unreachable host is never 'approved'.
+transaction. A swipe never approves offline (DESIGN.md), so an unreachable host is never 'approved'.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from terminal.card import CardDataError, mask_pan, parse_track2
-from terminal.card.tracks import is_expired
+from terminal.card import mask_pan
+from terminal.card.chip_first import ChipFirstConfig, FallbackStore, SwipedTracks
+from terminal.card.swipe import tracks_to_card_data
 from terminal.txn.engine import Engine
 from terminal.txn.records import CardInput, SaleResult
-
-ENTRY_SWIPE = "901"
 
 
 class SwipeRefused(Exception):
@@ -24,16 +23,14 @@ class SwipeRefused(Exception):
         self.reason = reason
 
 
-def card_from_swipe(track2_text: str, today: dt.date, *, entry_mode: str = ENTRY_SWIPE) -> CardInput:
-    try:
-        t2 = parse_track2(track2_text)
-    except CardDataError as e:
-        raise SwipeRefused("SWIPE AGAIN", str(e)) from None
-    if is_expired(t2.expiry, today):
-        raise SwipeRefused("CARD EXPIRED", "card expired: not sent to the host")
-    if t2.service_code.chip_card and entry_mode == ENTRY_SWIPE:
-        raise SwipeRefused("INSERT CARD", f"service code {t2.service_code.code}: chip card, chip must be used")
-    return CardInput(entry_mode=entry_mode, masked_pan=mask_pan(t2.pan), track2=t2.as_field35())
+def card_from_swipe(tracks: SwipedTracks, store: FallbackStore, today: dt.date,
+                    config: ChipFirstConfig = ChipFirstConfig()) -> CardInput:
+    data = tracks_to_card_data(tracks, store, config, today)
+    if not data.decision.allowed or data.track2 is None:
+        raise SwipeRefused(data.decision.operator_line, data.decision.reason)
+    t2 = data.track2
+    return CardInput(entry_mode=data.decision.entry_mode or "901", masked_pan=mask_pan(t2.pan),
+                     track2=t2.as_field35())
 
 
 def swipe_sale(engine: Engine, kind: str, amount: int, card: CardInput) -> SaleResult:

@@ -16,7 +16,7 @@ def test_every_demo_scenario_ends_as_it_should(posterm, scenario):
 def test_demo_prints_receipt_in_text_mode(posterm):
     r = posterm("demo")
     assert r.code == 0
-    assert "APPROVED" in r.out and "CARD            476173******0119" in r.out and "AMOUNT                 CNY 12.34" in r.out
+    assert "APPROVED" in r.out and "CARD            476173******0010" in r.out and "AMOUNT                 CNY 12.34" in r.out
 
 
 @pytest.mark.parametrize("args, fault", [
@@ -25,7 +25,7 @@ def test_demo_prints_receipt_in_text_mode(posterm):
     (["sale", "abc"], "amount 'abc': expected major units"),
     (["sale", "1.00", "--reader", "nfc:x"], "--reader 'nfc:x': expected one of"),
     (["sale", "1.00", "--host", "nowhere"], "--host: host address 'nowhere': expected HOST:PORT"),
-    (["sale", "1.00", "--reader", "emulated-swipe:nosuch"], "no built-in card profile 'nosuch'"),
+    (["sale", "1.00", "--reader", "emulated-swipe:nosuch"], "test card 'nosuch': expected one of"),
     (["txn", "show", "99"], "no transaction 99 in the journal"),
 ])
 def test_usage_errors_exit_2_with_one_line(posterm, args, fault):
@@ -42,4 +42,4 @@ def test_txn_list_after_sales(host_sim, posterm):
     from tests.fixtures.host import host_address
     posterm("sale", "1.00", "--host", host_address(host_sim))
     r = posterm("txn", "list")
-    assert r.code == 0 and "approved, settles at the next batch" in r.out and "476173******0119" in r.out
+    assert r.code == 0 and "approved, settles at the next batch" in r.out and "476173******0010" in r.out

@@ -19,12 +19,12 @@ def test_approved_sale_json_result_and_wire(host_sim, posterm):
     assert {k: res[k] for k in ("outcome", "response_code", "amount", "currency", "masked_pan", "entry_mode",
                                  "stan")} == {
         "outcome": "approved", "response_code": "00", "amount": 1234, "currency": "156",
-        "masked_pan": "476173******0119", "entry_mode": "901", "stan": 1}
+        "masked_pan": "476173******0010", "entry_mode": "901", "stan": 1}
     assert res["auth_code"] and res["rrn"] and res["message"] == "APPROVED"
     [raw] = host_sim.received
     req = decode(raw, MAC_KEY)
-    assert req.mti == "0200" and req.fields[4] == "000000001234" and req.fields[35] == "4761739001010119=31121010000000000"
-    assert "4761739001010119" not in r.out + r.err  # the full PAN never reaches the output
+    assert req.mti == "0200" and req.fields[4] == "000000001234" and req.fields[35] == "4761739001010010=301210100000000"
+    assert "4761739001010010" not in r.out + r.err  # the full PAN never reaches the output
 
 
 def test_decline_exit_1_with_the_reason(host_sim, posterm):
@@ -95,7 +95,7 @@ def test_journal_row_committed_before_the_request_leaves(host_sim, posterm):
         assert host_sim.received, "the request never reached the host"
         db = sqlite3.connect(data / "journal.sqlite3")
         rows = db.execute("SELECT stan, state, amount, masked_pan FROM txn").fetchall()
-        assert rows == [(1, "sending", 300, "476173******0119")]
+        assert rows == [(1, "sending", 300, "476173******0010")]
         db.close()
     finally:
         out, _ = proc.communicate(timeout=60)
@@ -106,7 +106,7 @@ def test_posterm_run_keyed_sale_approved_with_receipt(host_sim, posterm):
     """The long-running terminal: amount keyed (1,2,3 -> 1.23), confirmed, sold online, receipt shown."""
     r = posterm("run", "--keys", "1,2,3,ENTER,ENTER", "--host", host_address(host_sim))
     assert r.code == 0, r.err
-    assert "APPROVED" in r.out and "CNY 1.23" in r.out and "476173******0119" in r.out
+    assert "APPROVED" in r.out and "CNY 1.23" in r.out and "476173******0010" in r.out
     [raw] = host_sim.received
     assert decode(raw, MAC_KEY).fields[4] == "000000000123"
 

@@ -93,3 +93,20 @@ def test_unreadable_journal_is_a_clear_error(tmp_path):
     bad.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match=r"j.sqlite3: cannot open: file is not a database"):
         Journal(bad)
+
+
+def test_fallback_counters_survive_a_restart(tmp_path):
+    """The chip-first allowance is journaled: power-cycling the terminal cannot reset it."""
+    from terminal.card.chip_first import ChipFailureState
+    from terminal.store.fallbacks import JournalFallbackStore
+    day = dt.date(2026, 11, 25)
+    j = Journal(tmp_path / "j.sqlite3")
+    store = JournalFallbackStore(j)
+    store.record_chip_failure(None, day)
+    assert store.state("k1", day) == ChipFailureState(1, 0, 0)
+    store.record_fallback("k1", day)
+    j.close()
+    store = JournalFallbackStore(Journal(tmp_path / "j.sqlite3"))
+    assert store.state("k1", day) == ChipFailureState(0, 1, 1)   # failure used up, fallback counted
+    assert store.state("k2", day) == ChipFailureState(0, 0, 1)   # another card: terminal count only
+    assert store.state("k1", day + dt.timedelta(days=1)) == ChipFailureState(0, 0, 0)
