@@ -100,24 +100,16 @@ def _address(v: Any) -> str:
     return v
 
 
-def _aes_key(v: Any) -> bytes:
-    try:
-        key = bytes.fromhex(v)
-    except (TypeError, ValueError):
-        raise ValueError("expected 32 hex digits (a 16-byte AES key)") from None
-    if len(key) != 16:
-        raise ValueError(f"expected 16 bytes, got {len(key)}")
-    return key
-
-
-def _aes_data_key(v: Any) -> bytes:
-    try:
-        key = bytes.fromhex(v)
-    except (TypeError, ValueError):
-        raise ValueError("expected 64 hex digits (a 32-byte AES-256 key)") from None
-    if len(key) != 32:
-        raise ValueError(f"expected 32 bytes, got {len(key)}")
-    return key
+def _aes_key(size: int) -> Any:
+    def check(v: Any) -> bytes:
+        try:
+            key = bytes.fromhex(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"expected {2 * size} hex digits (a {size}-byte AES key)") from None
+        if len(key) != size:
+            raise ValueError(f"expected {size} bytes, got {len(key)}")
+        return key
+    return check
 
 
 def _count(lo: int, hi: int) -> Any:
@@ -139,7 +131,7 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
                                   "country": _digits(3)}),
     "host": (HostConfig, {"address": _address, "timeout_s": _number(1, 300), "connect_timeout_s": _number(0.5, 120),
                           "tls_ca_file": _path}),
-    "keys": (KeysConfig, {"mac_key": _aes_key, "data_key": _aes_data_key}),
+    "keys": (KeysConfig, {"mac_key": _aes_key(16), "data_key": _aes_key(32)}),
     "saf": (SafConfig, {"max_attempts": _count(1, 10_000), "expiry_h": _number(0.01, 24 * 365)}),
     "limits": (LimitsConfig, {"floor_limit": _minor_units, "max_amount": _minor_units}),
 }

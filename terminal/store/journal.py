@@ -187,17 +187,8 @@ class Journal:
         """The write-ahead commit: after this returns, the request may leave the terminal."""
         now = _now()
         with self._write() as conn:
-            stan = self._next_stan(conn)
-            batch = int((conn.execute("SELECT value FROM meta WHERE key='batch'").fetchone() or [1])[0])
-            cur = conn.execute(
-                "INSERT INTO txn(kind, proc_code, amount, currency, stan, local_time, transmitted, entry_mode,"
-                " masked_pan, psn, batch, state, message, original_id, created_at, updated_at)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (kind, proc_code, amount, currency, stan, local_time.isoformat(), transmitted, entry_mode,
-                 masked_pan, psn, batch, state, message, original_id, now, now))
-            txn_id = cur.lastrowid
-            conn.execute("INSERT INTO txn_event(txn_id, at, state, reason) VALUES(?,?,?,?)",
-                         (txn_id, now, state, reason))
+            txn_id, _ = self._insert_txn(conn, now, kind, proc_code, amount, currency, local_time, transmitted,
+                                         entry_mode, masked_pan, psn, original_id, state, reason, message, None)
         return self.txn(txn_id)
 
     def begin_offline(self, *, kind: str, proc_code: str, amount: int, currency: str, local_time: dt.datetime,
@@ -207,19 +198,26 @@ class Journal:
         will not hear about. `seal(txn_id)` encrypts the advice's card data bound to the new row."""
         now = _now()
         with self._write() as conn:
-            stan = self._next_stan(conn)
-            batch = int((conn.execute("SELECT value FROM meta WHERE key='batch'").fetchone() or [1])[0])
-            txn_id = conn.execute(
-                "INSERT INTO txn(kind, proc_code, amount, currency, stan, local_time, transmitted, entry_mode,"
-                " masked_pan, psn, batch, state, response_code, message, created_at, updated_at)"
-                " VALUES(?,?,?,?,?,?,'',?,?,?,?,'advice_pending',?,?,?,?)",
-                (kind, proc_code, amount, currency, stan, local_time.isoformat(), entry_mode, masked_pan, psn,
-                 batch, chip_code, message, now, now)).lastrowid
-            conn.execute("INSERT INTO txn_event(txn_id, at, state, reason) VALUES(?,?,?,?)",
-                         (txn_id, now, "advice_pending", f"approved offline by the chip ({chip_code}); advice queued"))
+            txn_id, stan = self._insert_txn(
+                conn, now, kind, proc_code, amount, currency, local_time, "", entry_mode, masked_pan, psn, None,
+                "advice_pending", f"approved offline by the chip ({chip_code}); advice queued", message, chip_code)
             conn.execute("INSERT INTO saf(txn_id, kind, stan, reason_code, sealed, created_at, updated_at)"
                          " VALUES(?,?,?,?,?,?,?)", (txn_id, "advice", stan, chip_code, seal(txn_id), now, now))
         return self.txn(txn_id)
+
+    def _insert_txn(self, conn, now, kind, proc_code, amount, currency, local_time, transmitted, entry_mode,
+                    masked_pan, psn, original_id, state, reason, message, response_code) -> tuple[int, int]:
+        """A new row with its STAN and batch, and its first event. Returns (id, STAN)."""
+        stan = self._next_stan(conn)
+        batch = int((conn.execute("SELECT value FROM meta WHERE key='batch'").fetchone() or [1])[0])
+        txn_id = conn.execute(
+            "INSERT INTO txn(kind, proc_code, amount, currency, stan, local_time, transmitted, entry_mode,"
+            " masked_pan, psn, batch, state, response_code, message, original_id, created_at, updated_at)"
+            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (kind, proc_code, amount, currency, stan, local_time.isoformat(), transmitted, entry_mode, masked_pan,
+             psn, batch, state, response_code, message, original_id, now, now)).lastrowid
+        conn.execute("INSERT INTO txn_event(txn_id, at, state, reason) VALUES(?,?,?,?)", (txn_id, now, state, reason))
+        return txn_id, stan
 
     def set_state(self, txn_id: int, state: str, reason: str, *, response_code: str | None = None,
                   auth_code: str | None = None, rrn: str | None = None, message: str | None = None,
