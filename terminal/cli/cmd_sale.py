@@ -6,7 +6,7 @@ import datetime as dt
 
 from terminal.cli.common import (EXIT_DEVICE, UsageError, add_common, emit, load_config, open_journal, open_link,
                                  parse_amount)
-from terminal.cli.reader_spec import parse_reader, read_tracks
+from terminal.cli.reader_spec import emulated_pin, open_chip_channel, parse_reader, read_tracks
 
 DEFAULT_READER = "emulated-swipe:magstripe"
 
@@ -41,7 +41,6 @@ def read_amount(args: argparse.Namespace, max_amount: int) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from terminal.receipt import format_amount, receipt
     from terminal.txn.engine import Engine
     from terminal.txn.records import SaleResult
     from terminal.txn.swipe import SwipeRefused, card_from_swipe, swipe_sale
@@ -53,8 +52,8 @@ def run(args: argparse.Namespace) -> int:
         emit(args, {"outcome": "cancelled", "message": "CANCELLED", "id": None, "stan": None},
              ["CANCELLED: nothing sent"])
         return 3
-    if spec.kind not in ("emulated-swipe", "serial"):
-        raise UsageError(f"--reader {args.reader}: chip readers are not wired into `sale` yet")
+    if spec.kind in ("emulated", "pcsc"):
+        return _chip(args, cfg, spec, amount)
     from terminal.store.fallbacks import JournalFallbackStore
     journal = open_journal(args, transacting=True)
     try:
@@ -71,9 +70,36 @@ def run(args: argparse.Namespace) -> int:
     finally:
         link.close()
         journal.close()
+    return _show(args, cfg, result)
+
+
+def _show(args: argparse.Namespace, cfg, result, extra: dict | None = None) -> int:
+    from terminal.receipt import format_amount, receipt
     when = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-    lines = [f"AMOUNT {format_amount(amount, cfg.terminal.currency)}", result.message]
-    if result.outcome == "approved":
+    lines = [f"AMOUNT {format_amount(result.amount, cfg.terminal.currency)}", result.message]
+    if result.outcome in ("approved", "offline_approved"):
         lines += receipt(cfg, result, when, "SALE" if args.kind == "purchase" else "REFUND")
-    emit(args, result.to_json(), lines)
+    emit(args, result.to_json() | (extra or {}), lines)
+    if result.id is None and result.message.startswith("CARD ERROR"):
+        return EXIT_DEVICE
     return result.exit_code
+
+
+def _chip(args: argparse.Namespace, cfg, spec, amount: int) -> int:
+    """A chip sale (contact or contactless) through the EMV kernel."""
+    from terminal.emv.pin import EmulatedPinPad
+    from terminal.txn.chip import chip_sale
+    from terminal.txn.engine import Engine
+    channel = open_chip_channel(spec)
+    journal = open_journal(args, transacting=True)
+    link = open_link(cfg)
+    try:
+        pin = emulated_pin(spec, args.pin)
+        result, outcome = chip_sale(Engine(cfg, journal, link), args.kind, amount, channel,
+                                    pinpad=EmulatedPinPad(pin) if pin else None)
+    finally:
+        link.close()
+        journal.close()
+        channel.close()
+    return _show(args, cfg, result, {"tvr": outcome.tvr.hex().upper(), "cvm": outcome.cvm,
+                                     "application": outcome.application_label})

@@ -46,3 +46,29 @@ def read_tracks(spec: ReaderSpec, timeout_s: float = 30.0):
         return swiped_tracks(read_swipe(s.device, s.protocol, timeout_s, baud=s.baud, gap_s=s.gap_s, wake=s.wake,
                                         validate=card_track_check))
     raise UsageError(f"--reader {spec.kind}: not a magstripe reader")
+
+
+def open_chip_channel(spec: ReaderSpec, timeout_s: float = 30.0):
+    """A CardChannel for `emulated:PROFILE` (the virtual card in process; contactless-only profiles are
+    tapped) or `pcsc` / `pcsc:NAME` (waits up to `timeout_s` for a card)."""
+    if spec.kind == "emulated":
+        from drivers.emulated.inprocess import InProcessChannel
+        from drivers.emulated.vcard import load_profile, profile_names
+        if spec.arg not in profile_names():
+            raise UsageError(f"--reader emulated:{spec.arg}: no such card profile; known: "
+                             f"{', '.join(sorted(profile_names()))}")
+        card = load_profile(spec.arg)
+        tapped = card.image.contactless and not card.image.contact
+        return InProcessChannel(card, protocol="contactless" if tapped else None)
+    if spec.kind == "pcsc":
+        from drivers import pcsc
+        return pcsc.open_spec(f"pcsc:{spec.arg}" if spec.arg else "pcsc", timeout=timeout_s)
+    raise UsageError(f"--reader {spec.kind}: not a chip reader")
+
+
+def emulated_pin(spec: ReaderSpec, pin: str | None) -> str | None:
+    """The PIN the emulated cardholder types: --pin, else (emulated cards only) the profile's own test PIN."""
+    if pin is not None or spec.kind != "emulated":
+        return pin
+    from drivers.emulated.vcard import load_profile
+    return load_profile(spec.arg).image.pin

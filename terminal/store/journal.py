@@ -205,6 +205,22 @@ class Journal:
                          " VALUES(?,?,?,?,?,?,?)", (txn_id, "advice", stan, chip_code, seal(txn_id), now, now))
         return self.txn(txn_id)
 
+    def to_offline(self, txn_id: int, chip_code: str, seal: Callable[[int], bytes], message: str) -> TxnRow:
+        """A chip sale whose 0200 never left (host unreachable) that the card then approved offline (Y3): the
+        same row becomes an offline approval and its advice is queued with the row's STAN, in one commit."""
+        now = _now()
+        with self._write() as conn:
+            stan = conn.execute("SELECT stan FROM txn WHERE id=? AND state='not_sent'", (txn_id,)).fetchone()
+            if stan is None:
+                raise StoreError(f"transaction {txn_id} was sent or is not in the journal: it cannot turn offline")
+            conn.execute("UPDATE txn SET response_code=? WHERE id=?", (chip_code, txn_id))
+            self._set_state(conn, txn_id, "advice_pending",
+                            f"host unreachable, approved offline by the chip ({chip_code}); advice queued", now,
+                            message=message)
+            conn.execute("INSERT INTO saf(txn_id, kind, stan, reason_code, sealed, created_at, updated_at)"
+                         " VALUES(?,?,?,?,?,?,?)", (txn_id, "advice", stan[0], chip_code, seal(txn_id), now, now))
+        return self.txn(txn_id)
+
     def _insert_txn(self, conn, now, kind, proc_code, amount, currency, local_time, transmitted, entry_mode,
                     masked_pan, psn, original_id, state, reason, message, response_code) -> tuple[int, int]:
         """A new row with its STAN and batch, and its first event. Returns (id, STAN)."""

@@ -25,6 +25,7 @@ class Verdict:
     reversal: str | None = None  # field 39 of the reversal to queue, if any
     auth_code: str | None = None
     rrn: str | None = None
+    issuer_data: bytes = b""     # field 55 of the 0210, for the chip (tag 91, scripts 71/72)
 
 
 def from_response(request_mti: str, stan: int, response: Message) -> Verdict:
@@ -38,13 +39,15 @@ def from_response(request_mti: str, stan: int, response: Message) -> Verdict:
     rc = lookup(code)
     rrn = response.fields.get(37)
     auth = response.fields.get(38)
+    issuer = response.fields.get(55)
+    issuer = issuer if isinstance(issuer, bytes) else b""
     if rc.action is Action.APPROVE:
         return Verdict("approved", "host approved", rc.operator_line, code, auth_code=auth and str(auth).strip(),
-                       rrn=rrn and str(rrn))
+                       rrn=rrn and str(rrn), issuer_data=issuer)
     reason = f"host declined: {code} {rc.meaning}"
     if code == "63":
         reason += "; key set flagged for attention"
-    return Verdict("declined", reason, rc.operator_line, code, rrn=rrn and str(rrn))
+    return Verdict("declined", reason, rc.operator_line, code, rrn=rrn and str(rrn), issuer_data=issuer)
 
 
 def no_response(why: str) -> Verdict:
