@@ -88,3 +88,9 @@ def demo_config(**overrides) -> TerminalConfig:
     for key, value in overrides.items():
         setattr(cfg, key, value)
     return cfg
+
+
+def with_floor_limit(config: TerminalConfig, floor_limit: int) -> TerminalConfig:
+    """The same configuration with every AID's floor limit set (the TOML's [limits] floor_limit)."""
+    from dataclasses import replace
+    return replace(config, aids=tuple(replace(a, floor_limit=floor_limit) for a in config.aids))

@@ -6,7 +6,7 @@ import pytest
 from drivers.emulated.inprocess import InProcessChannel
 from drivers.emulated.vcard import load_profile
 from terminal.emv.ber_tlv import parse
-from terminal.emv.config import AidConfig, TerminalConfig
+from terminal.emv.config import AidConfig, TerminalConfig, with_floor_limit
 from terminal.emv.issuer import HostResponse
 from terminal.emv.outcome import Decision
 from terminal.emv.pin import EmulatedPinPad
@@ -35,6 +35,11 @@ def visa_config(**aid_changes) -> TerminalConfig:
     cfg.aids = tuple(AidConfig(**{**a.__dict__, **aid_changes}) if a.aid.hex() == "a0000000031010" else a
                      for a in cfg.aids)
     return cfg
+
+
+def test_with_floor_limit_sets_every_aid(emv_sale):
+    out = emv_sale("visa", amount=4000, config=with_floor_limit(TerminalConfig(), 10000)).final
+    assert out.decision is Decision.OFFLINE_APPROVED
 
 
 def test_offline_approval_y1(emv_sale):
