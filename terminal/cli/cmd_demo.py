@@ -1,7 +1,8 @@
 """`posterm demo [--scenario NAME]`: a whole sale on embedded defaults, and the failure paths.
 
 The built-in host simulator runs on a free loopback port in this process; the journal lives in a fresh
-temporary directory unless --data-dir is given. Exit 0 when the scenario ends as it should.
+temporary directory unless --data-dir is given; the operator's keys come from a script. Exit 0 when the
+scenario ends as it should.
 """
 from __future__ import annotations
 
@@ -16,31 +17,41 @@ from terminal.cli.common import emit
 @dataclass(frozen=True)
 class Scenario:
     about: str
-    reader: str = "emulated-swipe:magstripe"
-    amount: int = 1234
+    reader: str = "emulated:visa"
+    keys: str = "1,2,3,4,ENTER,ENTER"          # the operator keys 12.34 and confirms it
     rules: tuple[str, ...] = ()
     host_timeout_s: float | None = None
     merchants: frozenset[str] = field(default_factory=frozenset)
     host_up: bool = True
+    floor_limit: int = 0
+    pull_card_when_online: bool = False
     expect: str = "approved"   # the outcome that means the scenario behaved
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "approved": Scenario("a magstripe sale approved online, with its receipt"),
-    "decline": Scenario("the issuer declines: insufficient funds", amount=5100, rules=("amount=5100:code=51",),
-                        expect="declined"),
+    "approved": Scenario("a chip sale (Visa-like test card, offline PIN) approved online, with its receipt"),
+    "contactless": Scenario("a contactless tap approved online", reader="emulated:contactless"),
+    "magstripe": Scenario("a magstripe-only card swiped and approved online", reader="emulated-swipe:magstripe"),
+    "cancel-guard": Scenario("CANCEL pressed by mistake, then another key: the amount is kept, the sale goes on",
+                             keys="1,2,3,4,CANCEL,5,ENTER,ENTER"),
+    "decline": Scenario("the issuer declines: insufficient funds", keys="5,1,0,0,ENTER,ENTER",
+                        rules=("amount=5100:code=51",), expect="declined"),
     "timeout-reversal": Scenario("the host answers after the terminal gave up: the sale is reversed",
                                  rules=("mti=0200:delay=2.5",), host_timeout_s=1.0, expect="reversed"),
     "bad-mac": Scenario("the response's MAC is wrong: treated as no response, reversed",
                         rules=("mti=0200:bad_mac",), expect="reversed"),
+    "card-pulled": Scenario("the card is pulled while the host approves: the approval is reversed",
+                            pull_card_when_online=True, expect="reversed"),
     "merchant-not-enabled": Scenario("the acquirer has not enabled this merchant",
                                      merchants=frozenset({"OTHERMERCHANT01"}), expect="declined"),
-    "expired-card": Scenario("an expired card is refused before anything is sent",
-                             reader="emulated-swipe:expired", expect="not_sent"),
+    "expired-card": Scenario("an expired chip card: the card itself declines, nothing is sent",
+                             reader="emulated:expired", expect="declined"),
     "chip-card-swiped": Scenario("a chip card is swiped: the terminal asks for the chip",
                                  reader="emulated-swipe:visa", expect="not_sent"),
-    "host-down": Scenario("no host: nothing is sent, the customer is not charged", host_up=False,
-                          expect="not_sent"),
+    "offline": Scenario("no host, amount under the floor limit: the chip approves offline, advice queued",
+                        host_up=False, floor_limit=5000, expect="offline_approved"),
+    "host-down": Scenario("no host, a swipe: nothing is sent, the customer is not charged",
+                          reader="emulated-swipe:magstripe", host_up=False, expect="not_sent"),
 }
 
 
@@ -56,28 +67,36 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.list:
         from drivers.emulated.msr_tracks import TEST_CARDS
+        from drivers.emulated.vcard import profile_names
         print("scenarios:")
         for name, s in SCENARIOS.items():
             print(f"  {name:22} {s.about}")
-        print("card profiles (emulated-swipe:NAME):", ", ".join(sorted(TEST_CARDS)))
+        print("chip card profiles (emulated:NAME):", ", ".join(sorted(profile_names())))
+        print("magstripe cards (emulated-swipe:NAME):", ", ".join(sorted(TEST_CARDS)))
         return 0
-    scenario = SCENARIOS[args.scenario]
     with tempfile.TemporaryDirectory(prefix="posterm-demo-") as tmp:
-        return _run(args, scenario, args.data_dir or tmp)
+        return _run(args, SCENARIOS[args.scenario], args.data_dir or tmp)
 
 
 def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
+    from drivers.keypad.script import ScriptedKeys
+    from terminal.cli.reader_spec import emulated_pin, open_chip_channel, parse_reader, read_tracks
     from terminal.config import Config
+    from terminal.emv.pin import EmulatedPinPad
     from terminal.hostsim.logic import HostPolicy
     from terminal.hostsim.rules import parse_rule
     from terminal.hostsim.server import start
+    from terminal.keypad.runloop import read_amount
+    from terminal.keypad.screen import Screen, render_lines
+    from terminal.receipt import format_amount
     from terminal.link.client import Endpoint, HostLink
-    from terminal.receipt import format_amount, receipt
+    from terminal.receipt import receipt
     from terminal.store import Journal
-    from terminal.txn.engine import Engine
-    from terminal.txn.swipe import SwipeRefused, card_from_swipe, swipe_sale
-    from terminal.cli.reader_spec import parse_reader, read_tracks
     from terminal.store.fallbacks import JournalFallbackStore
+    from terminal.txn.chip import chip_sale
+    from terminal.txn.engine import Engine
+    from terminal.txn.explain import explain
+    from terminal.txn.swipe import SwipeRefused, card_from_swipe, swipe_sale
 
     cfg = Config()
     server = None
@@ -88,31 +107,67 @@ def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
     else:
         address = "127.0.0.1:9"  # discard port: nothing listens
     cfg = replace(cfg, host=replace(cfg.host, address=address, timeout_s=sc.host_timeout_s or cfg.host.timeout_s,
-                                    connect_timeout_s=2.0))
-    out: list[str] = [f"posterm demo: {args.scenario} - {SCENARIOS[args.scenario].about}",
-                      f"(host simulator at {address}{'' if sc.host_up else ', not running'};"
+                                    connect_timeout_s=2.0),
+                  limits=replace(cfg.limits, floor_limit=sc.floor_limit))
+    out: list[str] = [f"posterm demo: {args.scenario} - {sc.about}",
+                      f"(card {sc.reader}; host simulator at {address}{'' if sc.host_up else ', not running'};"
                       f" journal in {data_dir})", ""]
-    screen = lambda *lines: out.extend(["  | " + l for l in lines] + [""])  # noqa: E731
-    screen("ENTER AMOUNT", format_amount(sc.amount, cfg.terminal.currency))
-    screen("SWIPE, INSERT OR TAP CARD", format_amount(sc.amount, cfg.terminal.currency))
+    shown: list[Screen] = []
+
+    def show(s: Screen) -> None:
+        """The operator's screen, each time it changes."""
+        if not shown or shown[-1] != s:
+            out.extend(["  " + line for line in render_lines(s)])
+            shown.append(s)
+
+    def screen(title: str, message: str = "") -> None:
+        show(Screen(title, format_amount(amount or 0, cfg.terminal.currency), message))
+
+    out.append(f"operator keys: {sc.keys}")
+    amount = read_amount(ScriptedKeys.parse(sc.keys), max_amount=cfg.limits.max_amount, show=show)
     journal = Journal(f"{data_dir}/journal.sqlite3")
     link = HostLink(Endpoint.parse(address, connect_timeout_s=2.0))
+    spec = parse_reader(sc.reader)
+    result_json: dict = {}
     try:
-        try:
-            card = card_from_swipe(read_tracks(parse_reader(sc.reader)), JournalFallbackStore(journal),
-                                   dt.date.today())
-        except SwipeRefused as e:
-            screen(e.operator_line)
-            out.append(f"nothing was sent to the host ({e.reason})")
-            outcome, result_json = "not_sent", {"outcome": "not_sent", "message": e.operator_line}
+        if amount is None:
+            outcome = "cancelled"
+        elif spec.kind == "emulated-swipe":
+            screen("SWIPE, INSERT OR TAP CARD")
+            try:
+                card = card_from_swipe(read_tracks(spec), JournalFallbackStore(journal), dt.date.today())
+            except SwipeRefused as e:
+                screen(e.operator_line)
+                out.append(f"nothing was sent to the host ({e.reason})")
+                outcome, result_json = "not_sent", {"outcome": "not_sent", "message": e.operator_line}
+                result = None
+            else:
+                screen("PROCESSING", "Do not remove the card")
+                result = swipe_sale(Engine(cfg, journal, link), "purchase", amount, card)
         else:
-            screen("PROCESSING", "do not remove card")
-            result = swipe_sale(Engine(cfg, journal, link), "purchase", sc.amount, card)
+            screen("INSERT OR TAP CARD")
+            channel = open_chip_channel(spec)
+            pin = emulated_pin(spec, None)
+            screen("PROCESSING", "Do not remove the card")
+            result, emv = chip_sale(Engine(cfg, journal, link), "purchase", amount, channel,
+                                    pinpad=EmulatedPinPad(pin) if pin else None,
+                                    on_online=channel.remove if sc.pull_card_when_online else None)
+            out.append(f"chip: {emv.application_label or emv.application or '-'}, cardholder verification "
+                       f"{emv.cvm or '-'}, TVR {emv.tvr.hex().upper()}, {emv.apdu_count} APDUs, "
+                       f"cryptogram {emv.cryptogram or '-'}")
+            if sc.pull_card_when_online:
+                out.append("(the card was pulled while the request was at the host)")
+            out.append("")
+        if amount is not None and result is not None:
             screen(result.message)
-            if result.outcome == "approved":
+            if result.outcome in ("approved", "offline_approved"):
                 out += receipt(cfg, result, dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
-            from terminal.txn.explain import explain
-            out.append(f"journal: transaction {result.id}: {explain(journal.txn(result.id), journal)}")
+            if result.id is not None:
+                out.append(f"journal: transaction {result.id}: {explain(journal.txn(result.id), journal)}")
+                pending = journal.saf_pending()
+                if pending:
+                    out.append(f"store-and-forward: {len(pending)} message(s) waiting for the host "
+                               f"({', '.join(e.kind for e in pending)})")
             outcome, result_json = result.outcome, result.to_json()
     finally:
         link.close()
@@ -123,5 +178,5 @@ def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
     ok = outcome == sc.expect
     out.append(f"scenario {'ended as expected' if ok else 'DID NOT end as expected'}: {outcome}"
                + ("" if ok else f" (expected {sc.expect})"))
-    emit(args, result_json | {"scenario": args.scenario, "as_expected": ok}, out)
+    emit(args, result_json | {"scenario": args.scenario, "as_expected": ok, "outcome": outcome}, out)
     return 0 if ok else 3
