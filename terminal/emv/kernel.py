@@ -68,6 +68,7 @@ class EmvKernel:
         self._host_approved = False
         self._settled: tuple[Decision, str] | None = None   # the card's final answer, before scripts 72
         self._request55 = b""
+        self._awaiting_host = False
         self.outcome: Outcome | None = None
 
     # ---- sans-I/O API -------------------------------------------------------------------------------------
@@ -89,6 +90,9 @@ class EmvKernel:
 
     def host_response(self, response: HostResponse | None) -> Step:
         """The 0210's field 39 and field 55, or None when the host could not be reached (Y3/Z3 path)."""
+        if not self._awaiting_host:
+            raise RuntimeError("host_response() is only valid after the kernel returned an OnlineRequest")
+        self._awaiting_host = False
         return self._advance(("host", response))
 
     def card_error(self, reason: str) -> Step:
@@ -115,10 +119,8 @@ class EmvKernel:
             step = self._flow_gen.send(value)
         except StopIteration:
             return Finished(self.outcome)
-        if isinstance(step, Command):
-            self._pending = step
-        else:
-            self._pending = None
+        self._pending = step if isinstance(step, Command) else None
+        self._awaiting_host = isinstance(step, OnlineRequest)
         return step
 
     def _abort(self, reason: str) -> Step:
@@ -200,10 +202,7 @@ class EmvKernel:
             return
         host = None
         if ctx.config.online_capable:
-            message = yield OnlineRequest(self._outcome(Decision.GO_ONLINE, "", request55))
-            if not (isinstance(message, tuple) and message[0] == "host"):
-                raise EmvError("kernel resumed with a card response while waiting for the host")
-            host = message[1]
+            _, host = yield OnlineRequest(self._outcome(Decision.GO_ONLINE, "", request55))
         if host is None:
             yield from self._unable_to_go_online(request55)
         else:

@@ -195,3 +195,25 @@ def test_card_pulled_during_scripts_after_final_ac_keeps_the_approval(emv_sale):
     assert out.decision is Decision.ONLINE_APPROVED and not out.reversal_needed
     assert "script_failed_after_final_ac" in out.tvr_names()
     assert "card error during issuer scripts" in out.reason
+
+
+def test_sans_io_api_misuse_is_refused():
+    from terminal.emv.kernel import EmvKernel, Finished, OnlineRequest
+    from tests.fixtures.emv import make_transaction
+    kernel = EmvKernel(TerminalConfig(), make_transaction())
+    with pytest.raises(RuntimeError):
+        kernel.host_response(None)
+    card = load_profile("visa")
+    channel = InProcessChannel(card)
+    step = kernel.start()
+    with pytest.raises(RuntimeError):
+        kernel.start()
+    while not isinstance(step, (OnlineRequest, Finished)):
+        step = kernel.card_response(channel.transmit(step.apdu))
+    assert isinstance(step, OnlineRequest)
+    with pytest.raises(RuntimeError):
+        kernel.card_response(b"\x90\x00")
+    step = kernel.host_response(None)
+    while not isinstance(step, Finished):
+        step = kernel.card_response(channel.transmit(step.apdu))
+    assert step.outcome.decision is Decision.UNABLE_ONLINE_DECLINED
