@@ -10,7 +10,7 @@ import atexit
 import datetime as dt
 
 from terminal.cli.common import journal_path, load_config, open_journal, open_link
-from terminal.cli.reader_spec import parse_reader, read_tracks
+from terminal.cli.reader_spec import emulated_pin, open_chip_channel, parse_reader, read_tracks
 from terminal.keypad.sale_ui import OperatorOutcome, ProcessSale, SaleUI
 from terminal.receipt import receipt
 from terminal.store.fallbacks import JournalFallbackStore
@@ -33,7 +33,30 @@ def make_process_sale(args: argparse.Namespace) -> ProcessSale:
     spec = parse_reader(getattr(args, "reader", None) or DEFAULT_READER)
     fallbacks = JournalFallbackStore(journal)
 
+    def chip(amount_minor: int, ui: SaleUI) -> OperatorOutcome:
+        """The kernel asks the operator (through the keypad) when the card offers a choice of applications;
+        the sale can no longer be abandoned once the kernel decides to go online."""
+        from terminal.emv.pin import EmulatedPinPad
+        from terminal.txn.chip import chip_sale
+        channel = open_chip_channel(spec)
+        ui.card_presented()
+        pin = emulated_pin(spec, getattr(args, "pin", None))
+        try:
+            with worker.paused():
+                result, _ = chip_sale(engine, "purchase", amount_minor, channel,
+                                      pinpad=EmulatedPinPad(pin) if pin else None,
+                                      choose_application=lambda cands: ui.choose_application(
+                                          [c.label or c.aid.hex().upper() for c in cands]),
+                                      on_online=ui.request_sent)
+        finally:
+            channel.close()
+        approved = result.outcome in ("approved", "offline_approved")
+        lines = receipt(cfg, result, dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")) if approved else None
+        return OperatorOutcome(result.message, approved, lines)
+
     def process_sale(amount_minor: int, ui: SaleUI) -> OperatorOutcome:
+        if spec.kind in ("emulated", "pcsc"):
+            return chip(amount_minor, ui)
         ui.card_presented()
         try:
             card = card_from_swipe(read_tracks(spec), fallbacks, dt.date.today())

@@ -133,3 +133,27 @@ def test_void_and_settle_commands(host_sim, posterm):
     assert (s.json["debits_count"], s.json["debits_amount"]) == (1, 1000)
     shown = posterm("txn", "show", "1")
     assert "approved and settled" in shown.out
+
+
+def test_posterm_run_chip_sale(host_sim, posterm):
+    # the UnionPay-like card offers debit and credit: the operator takes the first with one more ENTER
+    r = posterm("run", "--keys", "5,0,0,ENTER,ENTER,ENTER", "--reader", "emulated:unionpay", "--host",
+                host_address(host_sim))
+    assert r.code == 0, r.err
+    assert "APPROVED" in r.out and "CNY 5.00" in r.out and "ENTRY                       CHIP" in r.out
+    [raw] = host_sim.received
+    req = decode(raw, MAC_KEY)
+    assert req.fields[22] == "051" and 55 in req.fields and 52 in req.fields  # online PIN block for UnionPay
+
+
+def test_chip_sale_command_json(host_sim, posterm):
+    r = posterm("sale", "12.34", "--reader", "emulated:mastercard", "--host", host_address(host_sim), "--json")
+    assert r.code == 0 and r.json["outcome"] == "approved" and r.json["entry_mode"] == "051"
+    assert r.json["masked_pan"].startswith("541333") and r.json["cvm"] == "enciphered_offline_pin"
+    bad = posterm("sale", "12.34", "--reader", "emulated:bad-tlv", "--host", host_address(host_sim), "--json")
+    assert bad.code == 4 and bad.json["message"].startswith("CARD ERROR: READ RECORD 2.1: bad TLV")
+    wrong_pin = posterm("sale", "1.00", "--reader", "emulated:visa", "--pin", "9999", "--host",
+                        host_address(host_sim), "--json")
+    # offline PIN refused by the card, then online PIN per the card's CVM list: TVR byte 3 says both
+    assert wrong_pin.json["cvm"] == "online_pin" and int(wrong_pin.json["tvr"][4:6], 16) & 0x04
+    assert "9999" not in wrong_pin.out + wrong_pin.err
