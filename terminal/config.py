@@ -37,6 +37,9 @@ class KeysConfig:
     # terminal takes it from its provisioning bundle.
     data_key: bytes = field(default=bytes.fromhex("000102030405060708090A0B0C0D0E0F"
                                                   "101112131415161718191A1B1C1D1E1F"), repr=False)
+    # Double-length TDES key for online PIN blocks (ISO 9564 format 0). Demo value; on real hardware the PIN
+    # pad holds it and the terminal never sees it.
+    pin_key: bytes = field(default=bytes.fromhex("0123456789ABCDEFFEDCBA9876543210"), repr=False)
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ def _aes_key(size: int) -> Any:
         try:
             key = bytes.fromhex(v)
         except (TypeError, ValueError):
-            raise ValueError(f"expected {2 * size} hex digits (a {size}-byte AES key)") from None
+            raise ValueError(f"expected {2 * size} hex digits (a {size}-byte key)") from None
         if len(key) != size:
             raise ValueError(f"expected {size} bytes, got {len(key)}")
         return key
@@ -131,7 +134,7 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
                                   "country": _digits(3)}),
     "host": (HostConfig, {"address": _address, "timeout_s": _number(1, 300), "connect_timeout_s": _number(0.5, 120),
                           "tls_ca_file": _path}),
-    "keys": (KeysConfig, {"mac_key": _aes_key(16), "data_key": _aes_key(32)}),
+    "keys": (KeysConfig, {"mac_key": _aes_key(16), "data_key": _aes_key(32), "pin_key": _aes_key(16)}),
     "saf": (SafConfig, {"max_attempts": _count(1, 10_000), "expiry_h": _number(0.01, 24 * 365)}),
     "limits": (LimitsConfig, {"floor_limit": _minor_units, "max_amount": _minor_units}),
 }

@@ -82,7 +82,6 @@ def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
     from drivers.keypad.script import ScriptedKeys
     from terminal.cli.reader_spec import emulated_pin, open_chip_channel, parse_reader, read_tracks
     from terminal.config import Config
-    from terminal.emv.pin import EmulatedPinPad
     from terminal.hostsim.logic import HostPolicy
     from terminal.hostsim.rules import parse_rule
     from terminal.hostsim.server import start
@@ -93,7 +92,7 @@ def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
     from terminal.receipt import receipt
     from terminal.store import Journal
     from terminal.store.fallbacks import JournalFallbackStore
-    from terminal.txn.chip import chip_sale
+    from terminal.txn.chip import chip_sale, emulated_pinpad
     from terminal.txn.engine import Engine
     from terminal.txn.explain import explain
     from terminal.txn.swipe import SwipeRefused, card_from_swipe, swipe_sale
@@ -150,7 +149,7 @@ def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
             pin = emulated_pin(spec, None)
             screen("PROCESSING", "Do not remove the card")
             result, emv = chip_sale(Engine(cfg, journal, link), "purchase", amount, channel,
-                                    pinpad=EmulatedPinPad(pin) if pin else None,
+                                    pinpad=emulated_pinpad(cfg, pin),
                                     on_online=channel.remove if sc.pull_card_when_online else None)
             out.append(f"chip: {emv.application_label or emv.application or '-'}, cardholder verification "
                        f"{emv.cvm or '-'}, TVR {emv.tvr.hex().upper()}, {emv.apdu_count} APDUs, "

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as e:
             raise UsageError(f"TLS certificate or key: {e}") from None
     server = HostServer((args.bind, args.port), cfg.keys.mac_key, ledger=Ledger(args.ledger or ":memory:"),
-                        rules=rules, policy=HostPolicy(merchants=set(args.merchant)), tls=tls)
+                        rules=rules, policy=HostPolicy(merchants=set(args.merchant), pin_key=cfg.keys.pin_key), tls=tls)
     print(f"host-sim listening on {args.bind}:{server.port}", flush=True)
     try:
         server.serve_forever()

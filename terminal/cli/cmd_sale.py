@@ -87,8 +87,7 @@ def _show(args: argparse.Namespace, cfg, result, extra: dict | None = None) -> i
 
 def _chip(args: argparse.Namespace, cfg, spec, amount: int) -> int:
     """A chip sale (contact or contactless) through the EMV kernel."""
-    from terminal.emv.pin import EmulatedPinPad
-    from terminal.txn.chip import chip_sale
+    from terminal.txn.chip import chip_sale, emulated_pinpad
     from terminal.txn.engine import Engine
     channel = open_chip_channel(spec)
     journal = open_journal(args, transacting=True)
@@ -96,7 +95,7 @@ def _chip(args: argparse.Namespace, cfg, spec, amount: int) -> int:
     try:
         pin = emulated_pin(spec, args.pin)
         result, outcome = chip_sale(Engine(cfg, journal, link), args.kind, amount, channel,
-                                    pinpad=EmulatedPinPad(pin) if pin else None)
+                                    pinpad=emulated_pinpad(cfg, pin))
     finally:
         link.close()
         journal.close()

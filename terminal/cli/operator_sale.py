@@ -36,15 +36,14 @@ def make_process_sale(args: argparse.Namespace) -> ProcessSale:
     def chip(amount_minor: int, ui: SaleUI) -> OperatorOutcome:
         """The kernel asks the operator (through the keypad) when the card offers a choice of applications;
         the sale can no longer be abandoned once the kernel decides to go online."""
-        from terminal.emv.pin import EmulatedPinPad
-        from terminal.txn.chip import chip_sale
+        from terminal.txn.chip import chip_sale, emulated_pinpad
         channel = open_chip_channel(spec)
         ui.card_presented()
         pin = emulated_pin(spec, getattr(args, "pin", None))
         try:
             with worker.paused():
                 result, _ = chip_sale(engine, "purchase", amount_minor, channel,
-                                      pinpad=EmulatedPinPad(pin) if pin else None,
+                                      pinpad=emulated_pinpad(cfg, pin),
                                       choose_application=lambda cands: ui.choose_application(
                                           [c.label or c.aid.hex().upper() for c in cands]),
                                       on_online=ui.request_sent)

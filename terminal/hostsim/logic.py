@@ -25,6 +25,7 @@ class HostPolicy:
     """What this acquirer allows. Empty merchant set = every merchant enabled."""
     merchants: set[str] = field(default_factory=set)
     today: dt.date | None = None  # for expiry checks; None = the real date
+    pin_key: bytes = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")  # the terminals' online PIN key (demo)
 
 
 def _key(m: Message) -> str:
@@ -85,6 +86,10 @@ class HostLogic:
             return "14" if "PAN" in e.fault or "Luhn" in e.fault else "30"
         if is_expired(expiry, today):
             return "54"
+        if 52 in m.fields:
+            from terminal.hostsim.pin_check import online_pin_ok
+            if online_pin_ok(bytes(m.fields[52]), pan, self.policy.pin_key) is False:
+                return "55"
         if 55 in m.fields:
             try:
                 from terminal.hostsim import issuer_emv

@@ -43,6 +43,12 @@ def emv_config(cfg: Config, contactless: bool) -> TerminalConfig:
                    contactless_interface=contactless)
 
 
+def emulated_pinpad(cfg: Config, pin: str | None) -> PinPad | None:
+    """The emulated cardholder's PIN pad, enciphering online PINs under the configured PIN key."""
+    from terminal.emv.pin import EmulatedPinPad, Format0TdesKey
+    return EmulatedPinPad(pin, Format0TdesKey(cfg.keys.pin_key)) if pin else None
+
+
 def chip_sale(engine: Engine, kind: str, amount: int, channel: CardChannel, *, pinpad: PinPad | None = None,
               choose_application: Callable | None = None, on_online: Callable[[], None] | None = None
               ) -> tuple[SaleResult, Outcome]:

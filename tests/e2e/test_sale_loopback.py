@@ -154,6 +154,8 @@ def test_chip_sale_command_json(host_sim, posterm):
     assert bad.code == 4 and bad.json["message"].startswith("CARD ERROR: READ RECORD 2.1: bad TLV")
     wrong_pin = posterm("sale", "1.00", "--reader", "emulated:visa", "--pin", "9999", "--host",
                         host_address(host_sim), "--json")
-    # offline PIN refused by the card, then online PIN per the card's CVM list: TVR byte 3 says both
+    # offline PIN refused by the card, then online PIN per the card's CVM list; the issuer checks it: 55
     assert wrong_pin.json["cvm"] == "online_pin" and int(wrong_pin.json["tvr"][4:6], 16) & 0x04
+    assert wrong_pin.code == 1 and wrong_pin.json["response_code"] == "55"
+    assert wrong_pin.json["message"] == "DECLINED: incorrect PIN, try again"
     assert "9999" not in wrong_pin.out + wrong_pin.err

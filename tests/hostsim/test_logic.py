@@ -119,3 +119,20 @@ def test_garbage_frame_drops_the_connection(host_sim):
     s.settimeout(5)
     assert s.recv(100) == b""  # closed without an answer
     s.close()
+
+
+def test_online_pin_block_is_checked_by_the_issuer():
+    """ISO 9564 format 0, built here by hand: PIN field 04 1234 FF..., PAN field 0000 + the 12 digits left of
+    the check digit, XOR, then TDES under the PIN key."""
+    from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
+    from terminal.hostsim.pin_check import online_pin_ok, pin_from_format0
+    key = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
+    pan = "4761739001010010"
+    clear = (0x041234FFFFFFFFFF ^ 0x0000173900101001).to_bytes(8, "big")
+    enc = Cipher(TripleDES(key + key[:8]), modes.ECB()).encryptor()
+    block = enc.update(clear) + enc.finalize()
+    assert pin_from_format0(block, pan, key) == "1234"
+    assert online_pin_ok(block, pan, key) is True          # the visa test card's PIN is 1234
+    assert online_pin_ok(block, "5413330089010434", key) is False  # another card's PIN differs; wrong PAN field
+    assert online_pin_ok(block, "4000000000000002", key) is None   # a card the issuer has no PIN for
