@@ -8,7 +8,7 @@ from drivers.pcsc.context import Context, scard
 from drivers.pcsc.scard_errors import SCARD_E_TIMEOUT, check
 
 # vpcd notices a card's departure at its next presence poll (~400 ms); a USB reader at once.
-REMOVAL_NOTICE_MS = 1000
+REMOVAL_NOTICE_MS = 2500
 PROTOCOL_NAMES = {1: "T=0", 2: "T=1"}  # SCARD_PROTOCOL_T0, SCARD_PROTOCOL_T1
 _PROTOCOL_FLAGS = {"T=0": 1, "T=1": 2, None: 1 | 2}
 
@@ -37,8 +37,12 @@ class PcscChannel:
             raise
         self._active = active
         self._pci = sc.SCARD_PCI_T0 if active == sc.SCARD_PROTOCOL_T0 else sc.SCARD_PCI_T1
-        self._atr = self._read_atr()
         self._closed = False
+        try:
+            self._atr = self._read_atr()
+        except BaseException:  # the card left between connect and status: give back handle and context
+            self.close()
+            raise
 
     def _read_atr(self) -> bytes:
         code, _reader, _state, _protocol, atr = scard().SCardStatus(self._card)

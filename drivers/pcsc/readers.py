@@ -127,11 +127,14 @@ def _try_connect(reader: str | None, deadline: float, protocol: str | None, excl
     """One polling round: connect if a card is there, else block in pcscd for at most one poll slice."""
     with Context() as ctx:
         names = _list(ctx)
-        if reader is not None:
-            names = [resolve_reader(reader, names)]
-        elif not names:
-            time.sleep(min(POLL_SLICE_S, max(0.0, deadline - time.monotonic())))
-            raise NoReaderError("no PC/SC reader is connected")
+        try:
+            if reader is not None:
+                names = [resolve_reader(reader, names)]
+            elif not names:
+                raise NoReaderError("no PC/SC reader is connected")
+        except NoReaderError:
+            time.sleep(min(POLL_SLICE_S, max(0.0, deadline - time.monotonic())))  # one poll, not a busy loop
+            raise
         entries = _status(ctx, names)
         busy = []
         for entry in entries:
