@@ -28,6 +28,7 @@ class InProcessChannel:
         self._protocol = protocol or protocol_name(card.atr())
         self._atr = CONTACTLESS_ATR if self._protocol == "contactless" else bytes(card.atr())
         self._present = True
+        self._closed = False
         self.exchanges = 0  # raw APDUs sent, GET RESPONSEs included
 
     @property
@@ -47,6 +48,8 @@ class InProcessChannel:
         self._present = False
 
     def transmit_raw(self, apdu: bytes) -> bytes:
+        if self._closed:
+            raise CardRemovedError(f"reader '{self.reader}': transmit on a closed channel")
         if not self._present:
             raise CardRemovedError(
                 f"reader '{self.reader}': the card was removed before {bytes(apdu[:4]).hex().upper()}"
@@ -58,7 +61,7 @@ class InProcessChannel:
         return t0_transport.exchange(bytes(apdu), self.transmit_raw)
 
     def close(self) -> None:
-        self._present = False
+        self._closed = True
 
     def __enter__(self) -> "InProcessChannel":
         return self
