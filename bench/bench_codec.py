@@ -8,11 +8,13 @@ import time
 
 import iso8583
 
+from drivers.emulated.msr_tracks import test_card
 from terminal.iso8583 import decode, encode
 from terminal.iso8583.builders import PURCHASE, Original, Terminal, request_0200
 from terminal.iso8583.dialect import SPEC
 
 KEY = bytes.fromhex("00112233445566778899AABBCCDDEEFF")
+TRACK2 = test_card("visa").track2()[1:-1]  # field 35 form: no sentinels
 TERM = Terminal("TERM0001", "MERCHANT0000001", "156")
 ORIG = Original(PURCHASE, 1234, 42, dt.datetime(2026, 11, 25, 10, 30, 15), "051", 7, "1125093015", "001")
 NOW = dt.datetime(2026, 11, 25, 9, 30, 16)
@@ -28,13 +30,13 @@ RESPONSE_FIELDS = {3: "000000", 4: "000000001234", 7: "1125093016", 11: "000042"
 
 
 def ours() -> None:
-    encode("0200", request_0200(TERM, ORIG, NOW, track2="4761739001010010=31122010000000000", icc=ICC), KEY)
+    encode("0200", request_0200(TERM, ORIG, NOW, track2=TRACK2, icc=ICC), KEY)
     decode(RESPONSE_WIRE, KEY)
 
 
 RESPONSE_WIRE = encode("0210", RESPONSE_FIELDS, KEY)
 PLAIN_REQUEST = {"t": "0200", **{str(k): (v.hex() if isinstance(v, bytes) else v) for k, v in request_0200(
-    TERM, ORIG, NOW, track2="4761739001010010=31122010000000000", icc=ICC).items()}, "64": "00" * 8}
+    TERM, ORIG, NOW, track2=TRACK2, icc=ICC).items()}, "64": "00" * 8}
 for k, width in (("4", 12), ("60", 6)):
     PLAIN_REQUEST[k] = PLAIN_REQUEST[k].zfill(width)
 

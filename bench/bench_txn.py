@@ -4,9 +4,10 @@
   beside the budget of DESIGN.md (3 for a whole EMV sale); and for a one-shot `posterm sale` process, which
   also pays for creating the WAL file at open and checkpointing it at exit;
 - store-and-forward drain rate to the loopback host simulator, beside the limit set by one raw fsync on the
-  same disk plus one round trip per message (budget: at least half that rate). The round trip is a
-  ready-made 0400 sent to the same host simulator and its 0410 read back: the host's own processing is part
-  of every round trip and no terminal can beat it. A bare TCP echo is printed too, for scale.
+  same disk plus one round trip per message (budget: at least half that rate). The round trip is timed inside
+  the drain, from the request handed to the socket to the response frame in hand: the host's own processing is
+  part of it and no terminal can beat it. A ready-made 0400 -> 0410 exchange and a bare TCP echo are printed
+  too, for scale.
 """
 from __future__ import annotations
 
@@ -22,12 +23,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from drivers.emulated.msr_tracks import test_card
 from terminal.config import Config
 from terminal.link.client import Endpoint, HostLink
 from terminal.link.framing import frame
 from terminal.store import Journal
 
 ROOT = Path(__file__).resolve().parents[1]
+MAGSTRIPE_TRACK2 = test_card("magstripe").track2()[1:-1]  # field 35 form: no sentinels
 
 
 IN_PROCESS_SALES = """
@@ -41,7 +44,8 @@ from terminal.txn.records import CardInput
 cfg = Config()
 cfg = replace(cfg, host=replace(cfg.host, address="127.0.0.1:" + sys.argv[1]))
 engine = Engine(cfg, Journal(sys.argv[2]), HostLink(Endpoint("127.0.0.1", int(sys.argv[1]))))
-card = CardInput(entry_mode="901", masked_pan="476173******0119", track2="4761739001010119=31121010000000000")
+from drivers.emulated.msr_tracks import test_card
+card = CardInput(entry_mode="901", masked_pan="476173******0010", track2=test_card("magstripe").track2()[1:-1])
 engine.authorise("purchase", 100, card)  # warm: the WAL file exists from here on
 print("MARK", flush=True)
 for _ in range(20):
@@ -140,7 +144,7 @@ def host_rtt_s(port: int, tid: str, n: int = 300) -> float:
             need -= len(c.recv(need))
 
     for o in originals:
-        exchange(frame(encode("0200", request_0200(t, o, local, track2="4761739001010119=3112101"), key)))
+        exchange(frame(encode("0200", request_0200(t, o, local, track2=MAGSTRIPE_TRACK2), key)))
     wires = [frame(encode("0400", reversal_0400(t, o, local, stan=o.stan + n, reason="68"), key)) for o in originals]
     times = []
     for w in wires:
@@ -151,26 +155,47 @@ def host_rtt_s(port: int, tid: str, n: int = 300) -> float:
     return statistics.median(times)
 
 
-def saf_drain_rate(tmp: Path, port: int, tid: str, n: int = 300) -> float:
+class TimedLink(HostLink):
+    """The real link, timing each round trip as the drain lives it: from handing the request to the socket
+    to holding the response frame. That is the 'one round trip per message' of the budget, in the same run."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        super().__init__(endpoint)
+        self.round_trips: list[float] = []
+        self._t0 = 0.0
+
+    def send(self, message: bytes) -> None:
+        self._t0 = time.perf_counter()
+        super().send(message)
+
+    def receive(self, timeout_s: float) -> bytes:
+        raw = super().receive(timeout_s)
+        self.round_trips.append(time.perf_counter() - self._t0)
+        return raw
+
+
+def saf_drain_rate(tmp: Path, port: int, tid: str, n: int = 300) -> tuple[float, float]:
+    """(messages per second, median round trip inside the drain)."""
     from terminal.txn import saf
     cfg = Config()
     cfg = replace(cfg, host=replace(cfg.host, address=f"127.0.0.1:{port}"), terminal=replace(cfg.terminal, id=tid))
     journal = Journal(tmp / "saf.sqlite3")  # a fresh journal (and host keys) per round
-    link = HostLink(Endpoint("127.0.0.1", port))
+    link = TimedLink(Endpoint("127.0.0.1", port))
     from terminal.txn.engine import Engine
     from terminal.txn.records import CardInput
-    card = CardInput(entry_mode="901", masked_pan="476173******0119", track2="4761739001010119=31121010000000000")
+    card = CardInput(entry_mode="901", masked_pan="476173******0010", track2=MAGSTRIPE_TRACK2)
     engine = Engine(cfg, journal, link)
     rows = [engine.authorise("purchase", 100 + i, card)[0] for i in range(n)]  # sales the host knows (untimed)
     for row in rows:
         journal.queue(row.id, "reversal", "17", "reversal_pending", "bench")
+    link.round_trips.clear()
     t0 = time.perf_counter()
     report = saf.drain(cfg, journal, link, time.time(), force=True)
     elapsed = time.perf_counter() - t0
     assert report.delivered == n, report
     link.close()
     journal.close()
-    return n / elapsed
+    return n / elapsed, statistics.median(link.round_trips)
 
 
 class HostProcess:
@@ -195,9 +220,9 @@ def main() -> dict:
         echo = loopback_rtt_s()
         rounds = []  # anchor and figure interleaved, three rounds, medians: this machine is shared
         for i in range(3):
-            rounds.append((raw_fsync_s(tmp), host_rtt_s(server.port, f"ANCHOR{i:02d}"),
-                           saf_drain_rate(tmp / f"r{i}", server.port, f"DRAIN{i:03d}")))
-        f, r, rate = (statistics.median(x) for x in zip(*rounds))
+            rate_i, rtt_i = saf_drain_rate(tmp / f"r{i}", server.port, f"DRAIN{i:03d}")
+            rounds.append((raw_fsync_s(tmp), host_rtt_s(server.port, f"ANCHOR{i:02d}"), rtt_i, rate_i))
+        f, ready, r, rate = (statistics.median(x) for x in zip(*rounds))
         limit = 1 / (f + r)
     finally:
         server.close()
@@ -209,12 +234,14 @@ def main() -> dict:
         print(f"  fsyncs of a one-shot `posterm sale`  {fs[1]:8d}      (+2 creating the WAL, +2 checkpoint at exit)")
     print(f"  raw fsync, same disk                 {f * 1e6:8.1f} us")
     print(f"  bare loopback TCP echo               {echo * 1e6:8.1f} us")
-    print(f"  0400 -> 0410 round trip to the host  {r * 1e6:8.1f} us")
+    print(f"  ready-made 0400 -> 0410 round trip   {ready * 1e6:8.1f} us")
+    print(f"  round trip inside the drain          {r * 1e6:8.1f} us   (the anchor's round trip)")
     print(f"  limit: 1 fsync + 1 RTT per message   {limit:8.0f} msg/s")
     print(f"  SAF drain to the host simulator      {rate:8.0f} msg/s")
     print(f"  ratio                                {rate / limit:8.2f}      (budget >= 0.50: "
           f"{'within' if rate / limit >= 0.5 else 'UNDER'})")
-    return {"fsyncs_per_sale": fs, "fsync_us": f * 1e6, "echo_us": echo * 1e6, "rtt_us": r * 1e6, "drain_rate": rate,
+    return {"fsyncs_per_sale": fs, "fsync_us": f * 1e6, "echo_us": echo * 1e6, "ready_rtt_us": ready * 1e6,
+            "rtt_us": r * 1e6, "drain_rate": rate,
             "ratio": rate / limit}
 
 
