@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                             f"(default {DEFAULT_READER})")
         p.add_argument("--keys", metavar="SEQ", help="scripted keypad: 0-9, CLEAR, CANCEL, ENTER, WAIT:SECONDS")
         p.add_argument("--pin", metavar="DIGITS", help="for emulated readers: the PIN the cardholder enters")
+        p.add_argument("--card-timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="how long to wait for a card or a swipe (default 30)")
         p.set_defaults(run=run, kind=kind)
 
 
@@ -57,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from terminal.store.fallbacks import JournalFallbackStore
     journal = open_journal(args, transacting=True)
     try:
-        card = card_from_swipe(read_tracks(spec), JournalFallbackStore(journal), dt.date.today())
+        card = card_from_swipe(read_tracks(spec, args.card_timeout), JournalFallbackStore(journal), dt.date.today())
     except SwipeRefused as e:
         journal.close()
         emit(args, {"outcome": "not_sent", "message": e.operator_line, "reason": e.reason, "id": None,
@@ -89,7 +91,7 @@ def _chip(args: argparse.Namespace, cfg, spec, amount: int) -> int:
     """A chip sale (contact or contactless) through the EMV kernel."""
     from terminal.txn.chip import chip_sale, emulated_pinpad
     from terminal.txn.engine import Engine
-    channel = open_chip_channel(spec)
+    channel = open_chip_channel(spec, args.card_timeout)
     journal = open_journal(args, transacting=True)
     link = open_link(cfg)
     try:
