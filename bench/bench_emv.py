@@ -27,29 +27,12 @@ from terminal.emv.kernel import EmvKernel
 from terminal.emv.outcome import Decision
 from terminal.emv.pin import EmulatedPinPad
 from terminal.emv.runner import KernelRunner
+from bench.timing import TimedChannel
 from terminal.hostsim.issuer_emv import make_issuer_response
 
 PROFILES = ("visa", "mastercard", "unionpay", "contactless")
 PINS = {"visa": "1234", "mastercard": "4321", "unionpay": "123456", "contactless": "1234"}
 SALE_TIME = datetime(2025, 6, 1, 12, 30, tzinfo=timezone.utc)
-
-
-class TimedChannel:
-    """The in-process channel, with the process time spent inside it (card side) added up."""
-
-    def __init__(self, inner: InProcessChannel) -> None:
-        self.inner, self.spent = inner, 0.0
-        self.atr, self.protocol = inner.atr, inner.protocol
-
-    def transmit(self, apdu: bytes) -> bytes:
-        start = time.process_time()
-        try:
-            return self.inner.transmit(apdu)
-        finally:
-            self.spent += time.process_time() - start
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def minimum_round_trips(card, cvm: str) -> int:
@@ -64,7 +47,7 @@ def minimum_round_trips(card, cvm: str) -> int:
 
 def one_sale(profile: str):
     card = load_profile(profile)
-    channel = TimedChannel(InProcessChannel(card))
+    channel = TimedChannel(InProcessChannel(card), clock=time.process_time)
     kernel = EmvKernel(TerminalConfig(contactless_interface=profile == "contactless"), Transaction(12345, now=SALE_TIME),
                        pinpad=EmulatedPinPad(PINS[profile]))
     runner = KernelRunner(channel, kernel)

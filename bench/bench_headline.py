@@ -19,6 +19,7 @@ from pathlib import Path
 from tests.fixtures.pcscd import SESSION_RUN_DIR, PrivatePcscStack, StackError  # sets PCSCLITE_CSOCK_NAME first
 
 from bench.bench_txn import HostProcess, TimedLink, raw_fsync_s
+from bench.timing import TimedChannel
 from drivers import pcsc
 from drivers.emulated.vcard import load_profile
 from terminal.config import Config
@@ -29,25 +30,6 @@ from terminal.txn.engine import Engine
 
 SALES = 30
 FSYNCS_PER_SALE = 2
-
-
-class TimedChannel:
-    """The PC/SC channel, timing each transmit."""
-
-    def __init__(self, inner) -> None:
-        self.inner = inner
-        self.times: list[float] = []
-        self.atr, self.protocol = inner.atr, inner.protocol
-
-    def transmit(self, apdu: bytes) -> bytes:
-        t0 = time.perf_counter()
-        try:
-            return self.inner.transmit(apdu)
-        finally:
-            self.times.append(time.perf_counter() - t0)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def main() -> dict | None:
