@@ -29,11 +29,18 @@ def read_tracks(spec: ReaderSpec, timeout_s: float = 30.0):
     """One swipe from a magstripe reader spec, as the chip-first rules take it (SwipedTracks)."""
     from terminal.card.chip_first import SwipedTracks
     if spec.kind == "emulated-swipe":
-        from drivers.emulated.msr_tracks import test_card
+        # A chip card profile swipes its own magstripe (so a failed chip and its fallback swipe are the same
+        # card); the magstripe-only test cards come from the serial emulator's table.
+        from drivers.emulated.msr_tracks import TEST_CARDS, test_card
+        from drivers.emulated.vcard import card_image, profile_names
+        if spec.arg in profile_names():
+            tracks = card_image(spec.arg).tracks
+            return SwipedTracks(tracks.track1, tracks.track2)
         try:
             card = test_card(spec.arg)
-        except ValueError as e:
-            raise UsageError(f"--reader emulated-swipe:{spec.arg}: {e}") from None
+        except ValueError:
+            raise UsageError(f"--reader emulated-swipe:{spec.arg}: no such card; known: "
+                             f"{', '.join(sorted(set(TEST_CARDS) | set(profile_names())))}") from None
         return SwipedTracks(card.track1(), card.track2())
     if spec.kind == "serial":
         from drivers.serial_msr import parse_reader_spec, read_swipe

@@ -93,10 +93,20 @@ def _offline_end(engine: Engine, kind: str, amount: int, outcome: Outcome) -> Sa
                       reason=f"declined offline by the chip ({outcome.chip_response_code}): {outcome.reason}",
                       message="DECLINED BY CARD")
         return _result(engine, row.id, "DECLINED BY CARD")
-    # aborted before anything was sent: a card fault, named
+    # aborted before anything was sent: a card fault, named. A technical failure of the chip opens the way
+    # to a magstripe fallback for this card (chip-first rules); a blocked application does not.
+    if "blocked" not in outcome.reason:
+        record_chip_failure(engine, outcome.pan or None)
     return SaleResult(None, None, "not_sent", None, None, None, amount, engine.cfg.terminal.currency,
                       mask_pan(outcome.pan) if outcome.pan else "", outcome.entry_mode or "051",
                       f"CARD ERROR: {outcome.reason}")
+
+
+def record_chip_failure(engine: Engine, pan: str | None) -> None:
+    from terminal.card.chip_first import ChipFirstConfig, card_key
+    from terminal.store.fallbacks import JournalFallbackStore
+    key = card_key(pan, ChipFirstConfig().card_key_secret) if pan else None
+    JournalFallbackStore(engine.journal).record_chip_failure(key, dt.date.today())
 
 
 def _online(engine: Engine, kind: str, amount: int, runner: KernelRunner, first: Outcome

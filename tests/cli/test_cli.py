@@ -25,7 +25,7 @@ def test_demo_prints_receipt_in_text_mode(posterm):
     (["sale", "abc"], "amount 'abc': expected major units"),
     (["sale", "1.00", "--reader", "nfc:x"], "--reader 'nfc:x': expected one of"),
     (["sale", "1.00", "--host", "nowhere"], "--host: host address 'nowhere': expected HOST:PORT"),
-    (["sale", "1.00", "--reader", "emulated-swipe:nosuch"], "test card 'nosuch': expected one of"),
+    (["sale", "1.00", "--reader", "emulated-swipe:nosuch"], "emulated-swipe:nosuch: no such card; known:"),
     (["txn", "show", "99"], "no transaction 99 in the journal"),
 ])
 def test_usage_errors_exit_2_with_one_line(posterm, args, fault):

@@ -159,3 +159,18 @@ def test_chip_sale_command_json(host_sim, posterm):
     assert wrong_pin.code == 1 and wrong_pin.json["response_code"] == "55"
     assert wrong_pin.json["message"] == "DECLINED: incorrect PIN, try again"
     assert "9999" not in wrong_pin.out + wrong_pin.err
+
+
+def test_chip_failure_then_fallback_swipe_of_the_same_card(host_sim, posterm):
+    """A chip that cannot be read (malformed data) opens one technical fallback for that card: its swipe then
+    goes online with entry mode 801; a second fallback the same day is refused."""
+    addr = host_address(host_sim)
+    swipe_first = posterm("sale", "2.00", "--reader", "emulated-swipe:bad-tlv", "--host", addr, "--json")
+    assert swipe_first.code == 4 and swipe_first.json["message"] == "INSERT CARD"
+    chip = posterm("sale", "2.00", "--reader", "emulated:bad-tlv", "--host", addr, "--json")
+    assert chip.code == 4 and chip.json["message"].startswith("CARD ERROR")
+    fallback = posterm("sale", "2.00", "--reader", "emulated-swipe:bad-tlv", "--host", addr, "--json")
+    assert fallback.code == 0 and fallback.json["entry_mode"] == "801"
+    assert decode(host_sim.received[-1], MAC_KEY).fields[22] == "801"
+    again = posterm("sale", "2.00", "--reader", "emulated-swipe:bad-tlv", "--host", addr, "--json")
+    assert again.code == 4 and again.json["message"] == "INSERT CARD"  # the failure was used up
