@@ -112,10 +112,13 @@ def _ok_count(tracks: list[TrackRead]) -> int:
     return sum(t.state is TrackState.OK for t in tracks)
 
 
-def _rank(parsed: _Parse, line: str) -> tuple[bool, int]:
-    """Reaching the end of the line beats anything; then more good tracks. Ties keep the earlier start."""
+def _rank(parsed: _Parse, line: str) -> tuple[bool, int, int]:
+    """Reaching the end of the line beats anything; then more good financial tracks (1 and 2), then more good
+    tracks. Ties keep the earlier start. Counting tracks 1-2 first stops noise such as ';?' in front of a swipe
+    from turning the real track 2 into a 'track 3' behind an unreadable track 2."""
     tracks, stop = parsed
-    return stop == len(line), _ok_count(tracks)
+    financial = sum(t.state is TrackState.OK and t.number in (1, 2) for t in tracks)
+    return stop == len(line), financial, _ok_count(tracks)
 
 
 def _all_tracks(tracks: list[TrackRead]) -> tuple[TrackRead, ...]:

@@ -191,3 +191,14 @@ def test_ascii_noise_sentinel_does_not_swallow_the_track_behind_it():
     # '%' then track 2: ';' is a legal track 1 character, but track 1 must open with its format code letter.
     events = AsciiFramer().feed(f"%{T2}\r".encode())
     assert events[0] == GarbageSkipped(1) and events[1].text(2) == T2 and events[1].text(1) is None
+
+
+def test_ascii_noise_that_looks_like_an_empty_track_does_not_eat_the_swipe():
+    """Found by hypothesis: ';?' and a stray byte in front of a swipe were read as an unreadable track 2
+    followed by a 'track 3' holding the real track 2."""
+    from drivers.serial_msr.ascii_framer import AsciiFramer
+    from drivers.serial_msr.events import Swipe
+    from terminal.card.swipe import card_track_check
+    events = AsciiFramer(card_track_check).feed(b";?\x00;444444444442=0001100?\r")
+    swipes = [e for e in events if isinstance(e, Swipe)]
+    assert [(s.text(1), s.text(2)) for s in swipes] == [(None, ";444444444442=0001100?")]
