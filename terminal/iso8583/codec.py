@@ -107,6 +107,10 @@ def decode(raw: bytes, mac_key: bytes | None, *, verify_mac: bool = True) -> Mes
     verify_mac=False exists for one caller: the host reading a request it refuses with 63, to echo its keys."""
     if len(raw) > MAX_MESSAGE:
         raise MessageError(f"message of {len(raw)} bytes, larger than {MAX_MESSAGE}")
+    if len(raw) > 12 and raw[4] & 0x80 and raw[12] & 0x80:
+        # bit 65 announces a tertiary bitmap (fields 129-192): pyiso8583 would look for fields the dialect
+        # does not have. Refuse it here, by name.
+        raise MessageError("field 65 at byte 12: a tertiary bitmap is not part of the dialect")
     try:
         doc, _ = iso8583.decode(raw, SPEC)
     except DecodeError as e:
@@ -132,7 +136,10 @@ def decode(raw: bytes, mac_key: bytes | None, *, verify_mac: bool = True) -> Mes
     if not verify_mac:
         fields.pop(64, None)
         fields.pop(128, None)
-    elif mti not in UNMACED_MTIS:
+    elif mti in UNMACED_MTIS:
+        if 64 in fields or 128 in fields:  # a MAC where none belongs: not ours (or an altered MTI)
+            raise MacError(f"{mti}: carries a MAC field, which this message type never has")
+    else:
         _verify_mac(mti, raw, fields, mac_key)
     return Message(mti, fields, bytes(raw))
 

@@ -144,3 +144,17 @@ def test_decode_names_field_and_position_of_a_short_message():
     wire = encode("0200", request_0200(TERM, ORIG, NOW, track2=TRACK2), KEY)
     with pytest.raises(MessageError, match=r"field \d+ at byte \d+"):
         decode(wire[:40], KEY)
+
+
+def test_tertiary_bitmap_is_refused_by_name():
+    """Found by hypothesis: bit 65 set (a tertiary bitmap) made pyiso8583 raise KeyError('131')."""
+    raw = b"0210" + bytes([0x80]) + bytes(7) + bytes([0x80]) + bytes(7) + b"\x00" * 8
+    with pytest.raises(MessageError, match="field 65 at byte 12: a tertiary bitmap is not part of the dialect"):
+        decode(raw, KEY)
+
+
+def test_mti_altered_to_an_unmaced_type_is_refused():
+    """Found by hypothesis: a 0200 whose MTI was changed to 0800 (which carries no MAC) was accepted."""
+    wire = encode("0200", request_0200(TERM, ORIG, NOW, track2=TRACK2), KEY)
+    with pytest.raises(MacError, match="0800: carries a MAC field"):
+        decode(b"08" + wire[2:], KEY)
