@@ -34,7 +34,7 @@ def _ta1(value: int) -> str:
 
 def _interface_meaning(name: str, value: int, protocol_before: int | None) -> str:
     """The meaning of one interface byte; TAi/TBi/TCi for i >= 3 depend on the protocol of TD(i-1)."""
-    kind, index = name[1], int(name[2:])
+    kind = name[1]
     if name == "TA1":
         return _ta1(value)
     if name in ("TB1", "TB2"):

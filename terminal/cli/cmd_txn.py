@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 
-from terminal.cli.common import UsageError, add_common, emit, load_config, open_journal
+from terminal.cli.common import UsageError, add_common, emit, open_journal
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -26,7 +26,6 @@ from terminal.keypad.sale_ui import (
     OperatorOutcome,
     OperatorQuit,
     ProcessSale,
-    SaleUI,
 )
 from terminal.keypad.screen import Screen
 from terminal.keypad.settings import KeypadSettings

@@ -21,7 +21,7 @@ from typing import Callable
 from drivers.card_channel import CardChannel
 from terminal.card import mask_pan
 from terminal.config import Config
-from terminal.emv.config import AidConfig, TerminalConfig, Transaction
+from terminal.emv.config import TerminalConfig, Transaction
 from terminal.emv.issuer import HostResponse
 from terminal.emv.kernel import EmvKernel
 from terminal.emv.outcome import Decision, Outcome

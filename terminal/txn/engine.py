@@ -11,7 +11,7 @@ from typing import Callable
 
 from terminal.config import Config
 from terminal.iso8583 import MacError, MessageError, decode, encode
-from terminal.iso8583.builders import PURCHASE, REFUND, VOID, Original, field7, request_0200
+from terminal.iso8583.builders import PURCHASE, REFUND, VOID, field7, request_0200
 from terminal.link import ConnectError, LinkError
 from terminal.link.client import HostLink
 from terminal.store import Journal, TxnRow

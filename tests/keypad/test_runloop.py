@@ -3,7 +3,6 @@ cancel in the middle of a sale, a forced abort after sending. The sales here are
 (plain functions using the real SaleUI), the keypad and its key source are the real ones."""
 from __future__ import annotations
 
-import importlib.util
 
 from drivers.keypad.script import ScriptedKeys
 from terminal.keypad.runloop import run_terminal

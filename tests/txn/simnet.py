@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from terminal.hostsim.ledger import Ledger
 from terminal.hostsim.logic import HostLogic, HostPolicy
-from terminal.iso8583 import MacError, MessageError, decode, encode
+from terminal.iso8583 import MacError, decode, encode
 from terminal.link import ConnectError, LinkClosed, ResponseTimeout
 
 

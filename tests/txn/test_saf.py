@@ -1,8 +1,6 @@
 """Store-and-forward against the real host simulator on a real socket: order, repeats, advices, expiry."""
 from __future__ import annotations
 
-import sqlite3
-import time
 from dataclasses import replace
 
 from terminal.config import Config

@@ -16,7 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
 
 from terminal.config import Config
 from terminal.store import Journal
