@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Callable
 
 from terminal.config import Config
 from terminal.iso8583 import MacError, MessageError, decode, encode
@@ -91,16 +92,31 @@ def drain(cfg: Config, journal: Journal, link: HostLink, now: float, *, force: b
         report.reversals_pending += entry.kind == "reversal"
         report.error = report.error or error
 
-    for entry, txn in ordered:
+    def build(entry: SafRow, txn: TxnRow) -> tuple[str, bytes] | str:
+        """The message, or why it cannot be sent any more ('needs attention')."""
+        why = _expired(cfg, entry, now)
+        if why:
+            return why
+        try:
+            return message_for(cfg, txn, entry, dt.datetime.now(dt.timezone.utc))
+        except (SealError, MessageError) as e:
+            return f"cannot be built: {e}"
+
+    prebuilt: dict[int, tuple[str, bytes] | str] = {}
+
+    def build_next(i: int) -> None:
+        """Runs while the host is working on message i: the next message is pure CPU work, done in the wait."""
+        if i + 1 < len(ordered) and (force or ordered[i + 1][0].next_at <= now):
+            nxt, nxt_txn = ordered[i + 1]
+            prebuilt[nxt.id] = build(nxt, nxt_txn)
+
+    for i, (entry, txn) in enumerate(ordered):
         if blocked or (not force and entry.next_at > now):
             still_pending(entry, "waiting for backoff")
             blocked = blocked or entry.kind == "reversal"  # nothing overtakes a reversal
             continue
-        why = _expired(cfg, entry, now)
-        try:
-            mti, wire = ("", b"") if why else message_for(cfg, txn, entry, dt.datetime.now(dt.timezone.utc))
-        except (SealError, MessageError) as e:
-            why = f"cannot be built: {e}"
+        built = prebuilt.pop(entry.id, None) or build(entry, txn)
+        why, (mti, wire) = (built, ("", b"")) if isinstance(built, str) else ("", built)
         if why:
             journal.saf_record(done=carry)
             carry = None
@@ -119,7 +135,7 @@ def drain(cfg: Config, journal: Journal, link: HostLink, now: float, *, force: b
         journal.saf_record(done=carry, attempt=(entry.id, next_at))
         carry = None
         crashpoints.reached("saf_after_attempt")
-        outcome = _deliver_one(cfg, link, entry, mti, wire)
+        outcome = _deliver_one(cfg, link, entry, mti, wire, lambda: build_next(i))
         if isinstance(outcome, SafOutcome):
             carry = outcome
             report.delivered += 1
@@ -136,11 +152,13 @@ class _LinkDown(str):
     """An error string that means the host could not be reached or did not answer."""
 
 
-def _deliver_one(cfg: Config, link: HostLink, entry: SafRow, mti: str, wire: bytes) -> SafOutcome | str:
+def _deliver_one(cfg: Config, link: HostLink, entry: SafRow, mti: str, wire: bytes,
+                 while_waiting: Callable[[], None]) -> SafOutcome | str:
     """The outcome to record when the host acknowledged; otherwise why not (the entry stays pending)."""
     try:
         link.send(wire)
         crashpoints.reached("saf_after_send")
+        while_waiting()
         raw = link.receive(cfg.host.timeout_s)
         resp = decode(raw, cfg.keys.mac_key)
     except MacError as e:
