@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from terminal.store.errors import StoreError
+from terminal.store.lifecycle import check_initial, check_transition
 
 STAN_MAX = 999_999
 
@@ -224,6 +225,7 @@ class Journal:
     def _insert_txn(self, conn, now, kind, proc_code, amount, currency, local_time, transmitted, entry_mode,
                     masked_pan, psn, original_id, state, reason, message, response_code) -> tuple[int, int]:
         """A new row with its STAN and batch, and its first event. Returns (id, STAN)."""
+        check_initial(state)
         stan = self._next_stan(conn)
         batch = int((conn.execute("SELECT value FROM meta WHERE key='batch'").fetchone() or [1])[0])
         txn_id = conn.execute(
@@ -247,6 +249,10 @@ class Journal:
 
     @staticmethod
     def _set_state(conn, txn_id, state, reason, now, response_code=None, auth_code=None, rrn=None, message=None):
+        before = conn.execute("SELECT state FROM txn WHERE id=?", (txn_id,)).fetchone()
+        if before is None:
+            raise StoreError(f"no transaction {txn_id} in the journal")
+        check_transition(txn_id, before[0], state)
         conn.execute(
             "UPDATE txn SET state=?, updated_at=?, response_code=COALESCE(?, response_code),"
             " auth_code=COALESCE(?, auth_code), rrn=COALESCE(?, rrn), message=COALESCE(?, message) WHERE id=?",
