@@ -103,3 +103,18 @@ def test_a_second_transacting_process_is_refused(host_sim, tmp_path):
     finally:
         slow.communicate(timeout=60)
     assert slow.returncode == 0
+
+
+def test_crash_after_the_host_approved_a_chip_sale_is_reversed(host_sim, tmp_path):
+    """The same write-ahead rule holds for a chip sale: the ARQC's approval is reversed after the restart."""
+    data = tmp_path / "data"
+    r = run(["sale", "4.56", "--reader", "emulated:visa", "--host", host_address(host_sim)], data,
+            crash_at="after_response")
+    assert r.returncode == -signal.SIGKILL, r.stderr
+    assert mtis(host_sim) == ["0200"] and host_sim.ledger.approvals()[0]["response_code"] == "00"
+    flush = run(["saf", "flush", "--host", host_address(host_sim)], data)
+    assert flush.returncode == 0
+    rev = decode(host_sim.received[-1], MAC_KEY)
+    assert rev.mti == "0400" and rev.fields[39] == "68" and rev.fields[22] == "051"
+    j = Journal(data / "journal.sqlite3")
+    assert [t.state for t in j.txns()] == ["reversed"] and disagreements(j, host_sim.ledger) == []
