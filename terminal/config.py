@@ -141,6 +141,17 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
 REQUIRED = {"terminal": {"id", "merchant_id", "currency"}, "host": {"address"}, "keys": {"mac_key"}}
 
 
+def keypad_settings(cfg: Config):
+    """The keypad's settings from the same parameters ([keypad] table, max amount, currency)."""
+    from terminal.keypad.errors import KeypadSettingsError
+    from terminal.keypad.settings import settings_from_config
+    try:
+        return settings_from_config({"keypad": cfg.keypad, "limits": {"max_amount": cfg.limits.max_amount},
+                                     "terminal": {"currency": cfg.terminal.currency}})
+    except KeypadSettingsError as e:
+        raise ConfigError(f"config {cfg.source}: {e}") from None
+
+
 def parse(data: dict[str, Any], source: str) -> Config:
     unknown = set(data) - set(SCHEMA) - {"keypad"}
     if unknown:

@@ -26,20 +26,36 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(run=run, kind=kind)
 
 
-def read_amount(args: argparse.Namespace, max_amount: int) -> int | None:
+def read_amount(args: argparse.Namespace, cfg) -> int | None:
+    """AMOUNT from the command line, else keyed in on the operator keypad: the --keys script, or this terminal
+    (digits, ENTER, ENTER on the confirmation; CANCEL then ENTER gives up)."""
     if args.amount is not None:
-        return parse_amount(args.amount, max_amount)
-    if not args.keys:
-        raise UsageError("no AMOUNT: give one (e.g. 12.34) or key it in with --keys")
+        return parse_amount(args.amount, cfg.limits.max_amount)
+    import sys
+
+    from terminal.config import keypad_settings
+    settings = keypad_settings(cfg)
+
     from drivers.keypad.errors import KeyScriptError, KeySourceExhausted
-    from drivers.keypad.script import ScriptedKeys
     from terminal.keypad.runloop import read_amount as keyed_amount
-    try:
-        return keyed_amount(ScriptedKeys.parse(args.keys), max_amount=max_amount)
-    except KeyScriptError as e:
-        raise UsageError(f"--keys: {e}") from None
-    except KeySourceExhausted:
-        raise UsageError("--keys: the script ended before the amount was confirmed (digits, ENTER, ENTER)") from None
+    if args.keys:
+        from drivers.keypad.script import ScriptedKeys
+        try:
+            return keyed_amount(ScriptedKeys.parse(args.keys), settings=settings)
+        except KeyScriptError as e:
+            raise UsageError(f"--keys: {e}") from None
+        except KeySourceExhausted:
+            raise UsageError("--keys: the script ended before the amount was confirmed (digits, ENTER, ENTER)") \
+                from None
+    if not sys.stdin.isatty():
+        raise UsageError("no AMOUNT: give one (e.g. 12.34), key it in with --keys, or run at a terminal")
+    from drivers.keypad.tty import TtyKeySource
+    from terminal.keypad.screen import TextDisplay
+    display = TextDisplay(sys.stdout.write, sys.stdout.flush, redraw=True)
+    with TtyKeySource(sys.stdin.fileno()) as keys:
+        amount = keyed_amount(keys, settings=settings, show=display.show)
+    print()
+    return amount
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = load_config(args)
     spec = parse_reader(args.reader)
-    amount = read_amount(args, cfg.limits.max_amount)
+    amount = read_amount(args, cfg)
     if amount is None:
         emit(args, {"outcome": "cancelled", "message": "CANCELLED", "id": None, "stan": None},
              ["CANCELLED: nothing sent"])

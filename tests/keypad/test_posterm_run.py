@@ -117,3 +117,18 @@ def test_run_with_a_missing_keypad_device_is_a_device_error(tmp_path):
     done = subprocess.run([POSTERM, "run", "--keypad-device", str(tmp_path / "event7")], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 4 and "event7: cannot open" in done.stderr
+
+
+def test_sale_without_amount_is_keyed_at_the_terminal(tmux, tmp_path):
+    """`posterm sale` with no AMOUNT at a real terminal: the operator keys 4,5,0, ENTER, ENTER."""
+    config = tmp_path / "posterm.toml"
+    config.write_text(TERMINAL_TABLES + "[keypad]\nbounce_ms = 0\n")
+    tmux.keys(f"{POSTERM} sale --config {config} --data-dir {tmp_path / 'data'} --json; echo EXIT=$?", "Enter")
+    tmux.wait_for("ENTER AMOUNT")
+    tmux.keys("4", "5", "0")
+    tmux.wait_for("CNY 4.50")
+    tmux.keys("Enter")
+    tmux.wait_for("CONFIRM AMOUNT")
+    tmux.keys("Enter")
+    shown = tmux.wait_for("EXIT=")
+    assert '"amount": 450' in shown.replace("\n", "") and "EXIT=3" in shown  # no host at 127.0.0.1:9: not sent
