@@ -67,8 +67,7 @@ def run(args: argparse.Namespace) -> int:
     spec = parse_reader(args.reader)
     amount = read_amount(args, cfg)
     if amount is None:
-        emit(args, {"outcome": "cancelled", "message": "CANCELLED", "id": None, "stan": None},
-             ["CANCELLED: nothing sent"])
+        emit(args, _nothing_sent(cfg, 0, "cancelled", "CANCELLED: nothing sent"), ["CANCELLED: nothing sent"])
         return 3
     if spec.kind in ("emulated", "pcsc"):
         return _chip(args, cfg, spec, amount)
@@ -78,8 +77,7 @@ def run(args: argparse.Namespace) -> int:
         card = card_from_swipe(read_tracks(spec, args.card_timeout), JournalFallbackStore(journal), dt.date.today())
     except SwipeRefused as e:
         journal.close()
-        emit(args, {"outcome": "not_sent", "message": e.operator_line, "reason": e.reason, "id": None,
-                    "stan": None, "amount": amount, "currency": cfg.terminal.currency},
+        emit(args, _nothing_sent(cfg, amount, "not_sent", e.operator_line) | {"reason": e.reason},
              [e.operator_line, f"({e.reason}; nothing sent)"])
         return EXIT_DEVICE
     link = open_link(cfg)
@@ -89,6 +87,13 @@ def run(args: argparse.Namespace) -> int:
         link.close()
         journal.close()
     return _show(args, cfg, result)
+
+
+def _nothing_sent(cfg, amount: int, outcome: str, message: str) -> dict:
+    """The contract's JSON result for a sale that ended before any transaction existed."""
+    from terminal.txn.records import SaleResult
+    return SaleResult(None, None, outcome, None, None, None, amount, cfg.terminal.currency, "", "",
+                      message).to_json()
 
 
 def _show(args: argparse.Namespace, cfg, result, extra: dict | None = None) -> int:

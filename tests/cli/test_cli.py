@@ -43,3 +43,10 @@ def test_txn_list_after_sales(host_sim, posterm):
     posterm("sale", "1.00", "--host", host_address(host_sim))
     r = posterm("txn", "list")
     assert r.code == 0 and "approved, settles at the next batch" in r.out and "476173******0010" in r.out
+
+
+def test_cancel_then_enter_cancels_with_the_full_json_result(posterm):
+    r = posterm("sale", "--keys", "1,2,CANCEL,ENTER", "--json")
+    assert r.code == 3 and r.json["outcome"] == "cancelled" and r.json["id"] is None
+    assert set(r.json) >= {"id", "stan", "outcome", "response_code", "auth_code", "rrn", "amount", "currency",
+                           "masked_pan", "entry_mode", "message"}
