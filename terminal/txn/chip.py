@@ -50,10 +50,12 @@ def emulated_pinpad(cfg: Config, pin: str | None) -> PinPad | None:
 
 
 def chip_sale(engine: Engine, kind: str, amount: int, channel: CardChannel, *, pinpad: PinPad | None = None,
-              choose_application: Callable | None = None, on_online: Callable[[], None] | None = None
-              ) -> tuple[SaleResult, Outcome]:
+              choose_application: Callable | None = None, on_online: Callable[[], None] | None = None,
+              emv: TerminalConfig | None = None) -> tuple[SaleResult, Outcome]:
+    """`emv` overrides the kernel's terminal data (AIDs, action codes, CA keys) built from the TOML parameters,
+    as a provisioning bundle would."""
     contactless = channel.protocol == "contactless"
-    kernel = EmvKernel(emv_config(engine.cfg, contactless),
+    kernel = EmvKernel(emv or emv_config(engine.cfg, contactless),
                        Transaction(amount=amount, transaction_type=0x20 if kind == "refund" else 0x00),
                        pinpad=pinpad, choose_application=choose_application)
     runner = KernelRunner(channel, kernel)

@@ -93,19 +93,45 @@ def test_offline_approval_within_floor_limit_is_advised_later(host_sim, tmp_path
     assert disagreements(e.journal, host_sim.ledger) == []
 
 
-def test_host_unreachable_card_decides_y3_or_z3(host_sim, tmp_path):
+def _dead_port() -> int:
     import socket
     s = socket.create_server(("127.0.0.1", 0))
-    dead = s.getsockname()[1]
+    port = s.getsockname()[1]
     s.close()
-    e = engine_for(host_sim, tmp_path, port=dead)
+    return port
+
+
+def test_host_unreachable_default_action_codes_decline_z3(host_sim, tmp_path):
+    """Book 3 10.7: unable to go online, the terminal compares TAC/IAC-Default with the TVR. The amount is above
+    the floor limit (TVR byte 4 bit 8) and the default TAC-Default (DC4000A800) has that bit: AAC, Z3."""
+    e = engine_for(host_sim, tmp_path, port=_dead_port())
     (result, outcome), _ = sale(e, "visa")
-    assert outcome.chip_response_code in ("Y3", "Z3")
-    row = e.journal.txn(result.id)
-    if outcome.chip_response_code == "Y3":
-        assert row.state == "advice_pending" and e.journal.saf_pending()[0].kind == "advice"
-    else:
-        assert row.state == "declined" and e.journal.saf_pending() == []
+    assert (result.outcome, outcome.chip_response_code) == ("declined", "Z3")
+    assert outcome.tvr[3] & 0x80 and e.journal.saf_pending() == []
+    assert "host unreachable; declined by the chip (Z3)" in e.journal.events(result.id)[-1][2]
+
+
+def test_host_unreachable_permissive_action_codes_approve_y3_and_advise_later(host_sim, tmp_path):
+    """With TAC-Default all zero (and the card's IAC-Default not objecting) the card approves offline: the row
+    whose 0200 never left becomes an offline approval with its advice, same STAN, one commit; delivered later."""
+    from terminal.emv.config import TerminalConfig
+    from terminal.txn.chip import emv_config
+    e = engine_for(host_sim, tmp_path, port=_dead_port())
+    base = emv_config(e.cfg, contactless=False)
+    permissive = replace(base, aids=tuple(replace(a, tac_default=bytes(5)) for a in base.aids))
+    assert isinstance(permissive, TerminalConfig)
+    (result, outcome), _ = sale(e, "visa", emv=permissive)
+    assert (result.outcome, outcome.chip_response_code) == ("offline_approved", "Y3")
+    [entry] = e.journal.saf_pending()
+    assert entry.kind == "advice" and entry.stan == result.stan and entry.reason_code == "Y3"
+    # the host comes back: the advice goes as a 0220 with the final TC
+    e.link = HostLink(Endpoint("127.0.0.1", host_sim.port))
+    e.cfg = replace(e.cfg, host=replace(e.cfg.host, address=f"127.0.0.1:{host_sim.port}"))
+    e.drain_saf(force=True)
+    [advice] = [decode(m, MAC_KEY) for m in host_sim.received]
+    assert advice.mti == "0220" and advice.fields[39] == "Y3" and advice.fields[11] == f"{result.stan:06d}"
+    assert e.journal.txn(result.id).state == "offline_approved"
+    assert disagreements(e.journal, host_sim.ledger) == []
 
 
 @pytest.mark.parametrize("profile, outcome_word, why", [
