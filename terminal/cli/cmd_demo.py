@@ -25,6 +25,7 @@ class Scenario:
     host_up: bool = True
     floor_limit: int = 0
     pull_card_when_online: bool = False
+    end_of_day: bool = False   # after the sale: a second sale, its void, then settlement
     expect: str = "approved"   # the outcome that means the scenario behaved
 
 
@@ -50,6 +51,8 @@ SCENARIOS: dict[str, Scenario] = {
                                  reader="emulated-swipe:visa", expect="not_sent"),
     "offline": Scenario("no host, amount under the floor limit: the chip approves offline, advice queued",
                         host_up=False, floor_limit=5000, expect="offline_approved"),
+    "end-of-day": Scenario("a chip sale, a swiped sale voided by the merchant, then settlement closes the batch",
+                           end_of_day=True, expect="closed"),
     "host-down": Scenario("no host, a swipe: nothing is sent, the customer is not charged",
                           reader="emulated-swipe:magstripe", host_up=False, expect="not_sent"),
 }
@@ -76,6 +79,36 @@ def run(args: argparse.Namespace) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="posterm-demo-") as tmp:
         return _run(args, SCENARIOS[args.scenario], args.data_dir or tmp)
+
+
+def _end_of_day(cfg, journal, link, out: list[str]) -> tuple[str, dict]:
+    """A second sale, swiped, then voided by the merchant; then the batch is settled with the host."""
+    from terminal.cli.reader_spec import parse_reader, read_tracks
+    from terminal.receipt import format_amount
+    from terminal.store.fallbacks import JournalFallbackStore
+    from terminal.txn.engine import Engine
+    from terminal.txn.explain import explain
+    from terminal.txn.records import CardInput
+    from terminal.txn.settle import settle
+    from terminal.txn.swipe import card_from_swipe, swipe_sale
+
+    engine = Engine(cfg, journal, link)
+    card = card_from_swipe(read_tracks(parse_reader("emulated-swipe:magstripe")), JournalFallbackStore(journal),
+                           dt.date.today())
+    second = swipe_sale(engine, "purchase", 500, card)
+    out.append(f"second sale, swiped: {second.message} (transaction {second.id})")
+    original = journal.txn(second.id)
+    row, verdict = engine.authorise("void", original.amount, CardInput(original.entry_mode, original.masked_pan),
+                                    original=original)
+    out.append(f"merchant voids transaction {second.id}: {verdict.message} (transaction {row.id})")
+    r = settle(engine)
+    cur = cfg.terminal.currency
+    out += ["", f"settlement: {r.message}",
+            f"  sales   {r.debits[0]:4d}  {format_amount(r.debits[1], cur):>16}",
+            f"  refunds {r.credits[0]:4d}  {format_amount(r.credits[1], cur):>16}", ""]
+    for t in reversed(journal.txns()):
+        out.append(f"  transaction {t.id}: {explain(t, journal)}")
+    return r.outcome, {"batch": r.batch, "outcome": r.outcome, "debits": r.debits, "credits": r.credits}
 
 
 def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
@@ -168,6 +201,9 @@ def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
                     out.append(f"store-and-forward: {len(pending)} message(s) waiting for the host "
                                f"({', '.join(e.kind for e in pending)})")
             outcome, result_json = result.outcome, result.to_json()
+            if sc.end_of_day and result.outcome == "approved":
+                outcome, day = _end_of_day(cfg, journal, link, out)
+                result_json |= {"settlement": day}
     finally:
         link.close()
         journal.close()
