@@ -34,6 +34,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from terminal.receipt import ENTRY_WORDS, format_amount
     from terminal.store import StoreError
     from terminal.txn.explain import explain
     journal = open_journal(args)
@@ -42,7 +43,8 @@ def run_show(args: argparse.Namespace) -> int:
     except StoreError as e:
         raise UsageError(str(e)) from None
     lines = [f"Transaction {row.id}: {explain(row, journal)}", "",
-             f"  kind {row.kind}, amount {row.amount} ({row.currency}), card {row.masked_pan}, entry {row.entry_mode}",
+             f"  {row.kind} of {format_amount(row.amount, row.currency)}, card {row.masked_pan},"
+             f" {ENTRY_WORDS.get(row.entry_mode, row.entry_mode).lower()} (entry mode {row.entry_mode})",
              f"  STAN {row.stan:06d}, batch {row.batch:06d}, RRN {row.rrn or '-'}, auth {row.auth_code or '-'},"
              f" response {row.response_code or '-'}", "", "  history:"]
     lines += [f"    {at}  {state:17} {reason}" for at, state, reason in journal.events(row.id)]
