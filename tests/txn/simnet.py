@@ -73,7 +73,7 @@ class SimLink:
         except MacError:
             raise AssertionError("the terminal sent a message with a bad MAC") from None
         rmti, fields = self.logic.handle(req)
-        self.log.append(f"host got {req.mti} STAN {req.fields.get(11)} -> {fields.get(39)}")
+        self.log.append(f"host got {req.mti} STAN {req.fields.get(11)} pc {req.fields.get(3)} -> {fields.get(39)}")
         out = encode(rmti, fields, self.mac_key)
         if self._roll(f.bad_mac):
             out = out[:-1] + bytes([out[-1] ^ 1])

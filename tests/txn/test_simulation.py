@@ -1,6 +1,6 @@
 """Deterministic simulation: thousands of seeded fault schedules through the real engine and journal.
 
-Each schedule runs a few sales through SimLink (loss, resets, late and duplicated responses, bad MACs, refused
+Each schedule runs a few sales, refunds, chip offline approvals (advised later) and voids through SimLink (loss, resets, late and duplicated responses, bad MACs, refused
 connects) with crashes at the engine's crash points; a crash abandons the engine mid-sale, exactly as a SIGKILL
 between two journal commits would, and a new engine restarts from the journal file (running crash recovery).
 Then the faults heal, the store-and-forward queue drains, and the books must agree (tests/fixtures/agreement.py).
@@ -27,6 +27,8 @@ from tests.txn.simnet import Faults, SimCrash, SimLink
 
 SCHEDULES = int(os.environ.get("POSTERM_SIM_SCHEDULES", "2000"))
 CARD = CardInput(entry_mode="901", masked_pan="476173******0119", track2="4761739001010119=31121010000000000")
+CHIP = CardInput(entry_mode="051", masked_pan="476173******0010", pan="4761739001010010", expiry="3112", psn="01",
+                 icc=bytes.fromhex("9F2608A1B2C3D4E5F607189F270140"))
 TMP = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
 
 
@@ -39,6 +41,21 @@ class Clock:
     def __call__(self) -> float:
         self.t += 0.5
         return self.t
+
+
+def step(engine: Engine, op: str, rng: random.Random) -> None:
+    """One thing the merchant does: an online sale or refund, a chip's offline approval (its advice then goes
+    through store-and-forward), or the void of an approved sale of the open batch."""
+    amount = rng.randint(1, 100_000)
+    if op in ("sale", "refund"):
+        engine.authorise("purchase" if op == "sale" else "refund", amount, CARD)
+    elif op == "offline":
+        engine.approve_offline("purchase", amount, CHIP, rng.choice(("Y1", "Y3")))
+    else:
+        approved = [t for t in engine.journal.txns(limit=1000) if t.kind == "purchase" and t.state == "approved"]
+        if approved:
+            orig = rng.choice(approved)
+            engine.authorise("void", orig.amount, CardInput(orig.entry_mode, orig.masked_pan), original=orig)
 
 
 def run_schedule(seed: int, workdir: Path) -> tuple[list[str], list[str]]:
@@ -61,10 +78,11 @@ def run_schedule(seed: int, workdir: Path) -> tuple[list[str], list[str]]:
     try:
         engine = None
         for attempt in range(rng.randint(3, 10)):
+            op = rng.choices(("sale", "refund", "offline", "void"), weights=(6, 1, 2, 1))[0]
             for _ in range(5):  # a crash during recovery's own SAF work restarts again
                 try:
                     engine = engine or new_engine()
-                    engine.authorise("purchase", rng.randint(1, 100_000), CARD)
+                    step(engine, op, rng)
                     break
                 except SimCrash:
                     link.crash()
@@ -111,12 +129,14 @@ def test_schedules_really_inject_each_fault():
     """Guard against a simulation that silently stopped simulating: across the seeds, every kind of fault
     and crash happens, and both approvals and reversals occur."""
     workdir = Path(tempfile.mkdtemp(dir=TMP, prefix="posterm-sim-"))
-    seen = set()
+    seen, voids_at_host = set(), 0
     for seed in range(200):
         _, log = run_schedule(seed, workdir)
         seen.update(e.split(" STAN")[0].split(" at ")[0] for e in log)
+        voids_at_host += sum("0200" in e and "pc 020000 -> 00" in e for e in log)
+    assert voids_at_host > 0
     os.rmdir(workdir)
     for kind in ("connect refused", "request lost", "reset before the host", "response lost", "response late",
                  "response duplicated", "reset after the host", "CRASH", "host got 0200", "host got 0400",
-                 "host got 0401"):
+                 "host got 0401", "host got 0220", "host got 0221"):
         assert any(s.startswith(kind) for s in seen), kind
