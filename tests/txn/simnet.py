@@ -60,6 +60,9 @@ class SimLink:
 
     def send(self, wire: bytes) -> None:
         f = self.faults
+        if self._pending:  # as HostLink does: unread bytes on an idle connection mean start afresh
+            self.log.append("stale answer dropped, reconnect")
+            self.close()
         self.ensure_connected()
         if self._roll(f.reset_before_host):
             self.log.append("reset before the host")

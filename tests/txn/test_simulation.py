@@ -21,6 +21,7 @@ from terminal.config import Config
 from terminal.store import Journal
 from terminal.txn import crashpoints
 from terminal.txn.engine import Engine
+from terminal.txn.settle import settle
 from terminal.txn.records import CardInput
 from tests.fixtures.agreement import disagreements
 from tests.txn.simnet import Faults, SimCrash, SimLink
@@ -97,6 +98,9 @@ def run_schedule(seed: int, workdir: Path) -> tuple[list[str], list[str]]:
         for _ in range(3):
             engine.drain_saf(force=True)
         problems = disagreements(engine.journal, link.logic.ledger, attention_is_a_problem=True)
+        day = settle(engine)  # the day's totals must then balance with the host's, first time
+        if day.outcome != "closed" or day.uploaded:
+            problems.append(f"settlement {day.outcome} after uploading {day.uploaded}: {day.message}")
         engine.journal.close()
         return problems, link.log
     finally:
