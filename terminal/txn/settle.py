@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from terminal.iso8583 import MacError, MessageError, decode, encode
 from terminal.iso8583.builders import batch_upload_0320, settlement_0500
+from terminal.iso8583.dialect import RESPONSE_MTI
 from terminal.link import LinkError
 from terminal.txn import saf
 from terminal.txn.engine import Engine
@@ -37,9 +38,9 @@ def _exchange(engine: Engine, mti: str, fields: dict) -> tuple[str | None, str]:
     except (LinkError, MacError, MessageError) as e:
         engine.link.close()
         return None, str(e)
-    if resp.fields.get(11) != fields[11]:
+    if resp.mti != RESPONSE_MTI[mti] or resp.fields.get(11) != fields[11]:
         engine.link.close()
-        return None, f"answer for STAN {resp.fields.get(11)}, expected {fields[11]}"
+        return None, f"answer {resp.mti} for STAN {resp.fields.get(11)}, expected {RESPONSE_MTI[mti]} for {fields[11]}"
     return str(resp.fields.get(39)), ""
 
 
