@@ -84,9 +84,18 @@ class Journal:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.executescript(files("terminal.store").joinpath("schema.sql").read_text())
         except (sqlite3.Error, OSError) as e:
-            raise StoreError(f"journal {self.path}: cannot open: {e}") from None
+            raise StoreError(f"journal {self.path}: cannot open: {e}{self._disk_hint()}") from None
         conn.row_factory = sqlite3.Row
         self._conn = conn
+
+    def _disk_hint(self) -> str:
+        """SQLite often says only 'disk I/O error' when the disk is full: say so when it is."""
+        try:
+            st = os.statvfs(self.path.parent)
+        except OSError:
+            return ""
+        free = st.f_bavail * st.f_frsize
+        return f" (the disk is full: {free // 1024} KiB free)" if free < 1024 * 1024 else ""
 
     def close(self) -> None:
         if self._conn is not None:
@@ -109,7 +118,7 @@ class Journal:
                 conn.close()
             finally:
                 self._conn = None
-            raise StoreError(f"journal {self.path}: write failed, nothing recorded: {e}") from None
+            raise StoreError(f"journal {self.path}: write failed, nothing recorded: {e}{self._disk_hint()}") from None
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

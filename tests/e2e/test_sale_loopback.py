@@ -174,3 +174,27 @@ def test_chip_failure_then_fallback_swipe_of_the_same_card(host_sim, posterm):
     assert decode(host_sim.received[-1], MAC_KEY).fields[22] == "801"
     again = posterm("sale", "2.00", "--reader", "emulated-swipe:bad-tlv", "--host", addr, "--json")
     assert again.code == 4 and again.json["message"] == "INSERT CARD"  # the failure was used up
+
+
+def test_full_disk_refuses_the_sale_before_anything_is_sent(host_sim, posterm, tmp_path):
+    """A real full file system (a 512 KiB tmpfs, filled): the write-ahead commit fails, so the request never
+    leaves; the operator sees why, in one line."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)], check=True)
+    try:
+        first = posterm("sale", "1.00", "--host", host_address(host_sim), data=mnt)  # creates the journal
+        assert first.code == 0
+        fd = os.open(mnt / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, bytes(4096)):
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        r = posterm("sale", "2.00", "--host", host_address(host_sim), data=mnt)
+        assert r.code == 3 and "journal" in r.err and "(the disk is full: " in r.err and r.err.count("\n") == 1
+        assert len(host_sim.received) == 1  # only the first sale ever reached the host
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
