@@ -29,7 +29,9 @@ demo: system-deps $(VENV)/.installed
 test: system-deps $(VENV)/.installed
 	$(BIN)/python -m pytest
 
+# strace counts fsyncs in bench_txn; the PC/SC benchmarks start a private pcscd (root).
 bench: system-deps $(VENV)/.installed
+	@command -v strace >/dev/null || { [ "$$(id -u)" = "0" ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends strace; } || true
 	$(BIN)/python -m bench
 
 clean:
