@@ -25,11 +25,13 @@ def run_list(args: argparse.Namespace) -> int:
     from terminal.txn.explain import explain
     journal = open_journal(args)
     rows = journal.txns(args.limit)
-    lines = [f"{'ID':>5} {'STAN':6} {'KIND':8} {'AMOUNT':>14} {'CARD':19} {'STATE':17} WHAT HAPPENED"]
+    alert = journal.key_alert()
+    lines = [f"ATTENTION: {alert}: the terminal's keys may be wrong, call the acquirer"] if alert else []
+    lines.append(f"{'ID':>5} {'STAN':6} {'KIND':8} {'AMOUNT':>14} {'CARD':19} {'STATE':17} WHAT HAPPENED")
     for r in rows:
         lines.append(f"{r.id:>5} {r.stan:06d} {r.kind:8} {format_amount(r.amount, r.currency):>14} {r.masked_pan:19}"
                      f" {r.state:17} {explain(r, journal)}")
-    emit(args, {"transactions": [_json(r, journal) for r in rows]}, lines)
+    emit(args, {"transactions": [_json(r, journal) for r in rows], "key_alert": alert}, lines)
     return 0
 
 

@@ -142,6 +142,16 @@ class Journal:
                      "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (str(stan),))
         return stan
 
+    def raise_key_alert(self, why: str) -> None:
+        """The host refused our MAC (63): the key set needs attention. Kept until someone clears it."""
+        with self._write() as conn:
+            conn.execute("INSERT INTO meta(key, value) VALUES('key_alert', ?) "
+                         "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (f"{_now()} {why}",))
+
+    def key_alert(self) -> str | None:
+        rows = self._read("SELECT value FROM meta WHERE key='key_alert'")
+        return rows[0][0] if rows else None
+
     def current_batch(self) -> int:
         rows = self._read("SELECT value FROM meta WHERE key='batch'")
         return int(rows[0][0]) if rows else 1

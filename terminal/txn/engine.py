@@ -96,6 +96,8 @@ class Engine:
         if verdict.reversal:
             self.reverse(row, verdict.reversal, verdict.reason, verdict.message)
         else:
+            if verdict.response_code == "63":
+                self.journal.raise_key_alert(f"host answered 63 (security violation) to STAN {row.stan:06d}")
             voids = row.original_id if row.kind == "void" and verdict.state == "approved" else None
             self.journal.set_state(row.id, verdict.state, verdict.reason, response_code=verdict.response_code,
                                    auth_code=verdict.auth_code, rrn=verdict.rrn, message=verdict.message,

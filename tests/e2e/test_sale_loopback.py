@@ -198,3 +198,25 @@ def test_full_disk_refuses_the_sale_before_anything_is_sent(host_sim, posterm, t
         assert len(host_sim.received) == 1  # only the first sale ever reached the host
     finally:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_wrong_mac_key_at_the_terminal_charges_nothing(host_sim, posterm, tmp_path):
+    """A terminal loaded with the wrong MAC key: the host acts on nothing (63), and the terminal cannot trust
+    the host's 63 either (it is MACed with the right key), so it treats it as no response and keeps the
+    reversal pending: nothing is charged, and it says so."""
+    cfg = tmp_path / "wrongkey.toml"
+    cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
+                   f'[host]\naddress = "{host_address(host_sim)}"\n'
+                   f'[keys]\nmac_key = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"\n')
+    r = posterm("sale", "1.00", "--config", str(cfg), "--json")
+    assert r.code == 3 and r.json["outcome"] == "reversal_pending"
+    assert host_sim.ledger.approvals() == []
+    assert [(mti, code) for mti, _, code in host_sim.ledger.messages()] == [("0200", "63"), ("0400", "63")]
+
+
+def test_host_answering_63_flags_the_key_set(host_sim, posterm):
+    host_sim.rules.append(Rule(mti="0200", code="63"))
+    r = posterm("sale", "1.00", "--host", host_address(host_sim), "--json")
+    assert r.code == 1 and r.json["message"] == "DECLINED: security error, call support"
+    listing = posterm("txn", "list")
+    assert listing.out.startswith("ATTENTION: ") and "host answered 63 (security violation) to STAN 000001" in listing.out
