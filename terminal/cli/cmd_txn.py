@@ -18,6 +18,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     sp.add_argument("txn_id", type=int)
     add_common(sp)
     sp.set_defaults(run=run_show)
+    ap = tsub.add_parser("ack-alert", help="acknowledge the key alert raised by a 63 from the host")
+    add_common(ap)
+    ap.set_defaults(run=run_ack_alert)
+
+
+def run_ack_alert(args: argparse.Namespace) -> int:
+    alert = open_journal(args, transacting=True).clear_key_alert()
+    emit(args, {"cleared": alert}, [f"cleared: {alert}" if alert else "no key alert was raised"])
+    return 0
 
 
 def run_list(args: argparse.Namespace) -> int:

@@ -148,6 +148,13 @@ class Journal:
             conn.execute("INSERT INTO meta(key, value) VALUES('key_alert', ?) "
                          "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (f"{_now()} {why}",))
 
+    def clear_key_alert(self) -> str | None:
+        """Someone has dealt with the keys: the alert goes, its text is returned for the record."""
+        alert = self.key_alert()
+        with self._write() as conn:
+            conn.execute("DELETE FROM meta WHERE key='key_alert'")
+        return alert
+
     def key_alert(self) -> str | None:
         rows = self._read("SELECT value FROM meta WHERE key='key_alert'")
         return rows[0][0] if rows else None

@@ -220,3 +220,5 @@ def test_host_answering_63_flags_the_key_set(host_sim, posterm):
     assert r.code == 1 and r.json["message"] == "DECLINED: security error, call support"
     listing = posterm("txn", "list")
     assert listing.out.startswith("ATTENTION: ") and "host answered 63 (security violation) to STAN 000001" in listing.out
+    assert posterm("txn", "ack-alert").out.startswith("cleared: ")
+    assert not posterm("txn", "list").out.startswith("ATTENTION")
