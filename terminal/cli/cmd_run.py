@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from drivers.keypad.keymap import evdev_map_from, tty_map_from
     from terminal.keypad.runloop import default_process_sale, run_terminal
     from terminal.keypad.screen import TextDisplay
-    from terminal.keypad.settings import settings_from_config
+    from terminal.keypad.settings import for_tty, settings_from_config
 
     try:
         config = _load_config(args.config)
@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
             source = TtyKeySource(sys.stdin.fileno(), tty_map_from(keypad_table.get("tty_map")))
             clock = time.monotonic
+            settings = for_tty(settings)
     except (KeypadSettingsError, KeyScriptError, KeyMapError) as exc:
         print(f"posterm run: {exc}", file=sys.stderr)
         return 2

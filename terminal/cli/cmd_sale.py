@@ -51,6 +51,8 @@ def read_amount(args: argparse.Namespace, cfg) -> int | None:
         raise UsageError("no AMOUNT: give one (e.g. 12.34), key it in with --keys, or run at a terminal")
     from drivers.keypad.tty import TtyKeySource
     from terminal.keypad.screen import TextDisplay
+    from terminal.keypad.settings import for_tty
+    settings = for_tty(settings)
     display = TextDisplay(sys.stdout.write, sys.stdout.flush, redraw=True)
     with TtyKeySource(sys.stdin.fileno()) as keys:
         amount = keyed_amount(keys, settings=settings, show=display.show)

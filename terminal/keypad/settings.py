@@ -1,6 +1,8 @@
 """Keypad settings, with the defaults of DESIGN.md, read from the TOML config's tables."""
 from __future__ import annotations
 
+import dataclasses
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -56,3 +58,11 @@ def settings_from_config(config: Mapping[str, object]) -> KeypadSettings:
         confirm_timeout_s=_number(keypad, "confirm_timeout_s", "keypad", defaults.confirm_timeout_s),
         bounce_s=_number(keypad, "bounce_ms", "keypad", defaults.bounce_s * 1000) / 1000,
     )
+
+
+def for_tty(settings: KeypadSettings) -> KeypadSettings:
+    """A terminal's keyboard is debounced by its own controller, and a tty hands over keys only when the process
+    reads them: under load two real presses of the same key arrive in one read, microseconds apart. Contact
+    bounce filtering belongs to raw keypads (evdev carries the kernel's own timestamps), so it is off here:
+    dropping the second '0' of an amount would be the very mistake the keypad exists to prevent."""
+    return dataclasses.replace(settings, bounce_s=0.0)
