@@ -222,3 +222,19 @@ def test_host_answering_63_flags_the_key_set(host_sim, posterm):
     assert listing.out.startswith("ATTENTION: ") and "host answered 63 (security violation) to STAN 000001" in listing.out
     assert posterm("txn", "ack-alert").out.startswith("cleared: ")
     assert not posterm("txn", "list").out.startswith("ATTENTION")
+
+
+def test_status_tells_the_merchant_what_settles_and_what_waits(host_sim, posterm, tmp_path):
+    addr = host_address(host_sim)
+    empty = posterm("status")
+    assert empty.code == 0 and "batch 000001 is empty: nothing to settle" in empty.out
+    posterm("sale", "10.00", "--host", addr)
+    posterm("refund", "2.50", "--host", addr)
+    host_sim.rules += [Rule(mti="0200", silent=True, times=1), Rule(mti="0400", drop=True)]
+    posterm("sale", "3.00", "--config", _config(tmp_path, host_sim))
+    s = posterm("status", "--json")
+    assert s.code == 0 and (s.json["debits"], s.json["credits"]) == ([1, 1000], [1, 250])
+    assert s.json["reversals_pending"] == 1
+    text = posterm("status").out
+    assert "1 sale(s) CNY 10.00, 1 refund(s) CNY 2.50 settle when you run `posterm settle`" in text
+    assert "1 message(s) waiting for the host (1 reversal(s), 0 advice(s))" in text
