@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generator, Iterable, TypeVar
 
+from drivers.emvspec.ber_tlv import Tlv, parse_deep, primitives
+from drivers.emvspec.errors import TlvError
 from terminal.emv import tags
 from terminal.emv.apdu import Command, Response
-from terminal.emv.ber_tlv import Tlv, parse_deep, primitives
 from terminal.emv.config import AidConfig, TerminalConfig, Transaction
-from terminal.emv.errors import CardDataError, TlvError
+from terminal.emv.errors import CardDataError
 from terminal.emv.tvr import BitField, new_tsi, new_tvr
 
 T = TypeVar("T")

@@ -1,24 +1,13 @@
 """One error hierarchy for the EMV layer. Every message names the offending tag, command or byte offset and what
-was expected, so an aborted transaction can say in one line why."""
+was expected, so an aborted transaction can say in one line why.
+
+The root, `EmvError`, and the errors of the spec primitives (`TlvError`, `DolError`) live one layer down in
+drivers/emvspec/errors.py, shared with the virtual cards; the kernel's errors below subclass that root."""
 from __future__ import annotations
 
+from drivers.emvspec.errors import EmvError
 
-class EmvError(Exception):
-    """Anything the EMV layer refuses. The kernel turns it into an 'aborted' outcome, never a crash."""
-
-
-class TlvError(EmvError):
-    """Malformed BER-TLV: the message names the byte offset (and the tag when known)."""
-
-    def __init__(self, message: str, offset: int, tag: int | None = None) -> None:
-        where = f"at byte {offset}" + (f" (tag {tag:02X})" if tag is not None else "")
-        super().__init__(f"bad TLV {where}: {message}")
-        self.offset = offset
-        self.tag = tag
-
-
-class DolError(EmvError):
-    """A Data Object List (PDOL, CDOL1/2, DDOL) that cannot be parsed."""
+__all__ = ["EmvError", "CardDataError", "CardStatusError", "OdaError", "ConfigError"]
 
 
 class CardDataError(EmvError):

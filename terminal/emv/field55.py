@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from terminal.emv.ber_tlv import encode
+from drivers.emvspec.ber_tlv import encode
 from terminal.emv.errors import EmvError
 from terminal.emv.tags import FORBIDDEN_IN_FIELD55
 
@@ -27,7 +27,7 @@ def build(values: Mapping[int, bytes], tag_list: tuple[int, ...] = REQUEST_TAGS)
 
 def check(blob: bytes) -> None:
     """Raise when a field 55 carries a tag the dialect forbids (used by tests and by the lead's builder)."""
-    from terminal.emv.ber_tlv import parse
+    from drivers.emvspec.ber_tlv import parse
     for obj in parse(blob):
         if obj.tag in FORBIDDEN_IN_FIELD55:
             raise EmvError(f"field 55 must not carry tag {obj.tag:02X}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drivers.emvspec.dol import build_dol_data, parse_dol
 from terminal.emv import apdu, oda, tags
 from terminal.emv.context import KernelContext, Phase, exchange, parse_response
-from terminal.emv.dol import build_dol_data, parse_dol
 from terminal.emv.errors import CardDataError, CardStatusError, OdaError
 
 CID_AAC, CID_TC, CID_ARQC = 0x00, 0x40, 0x80
@@ -63,7 +63,7 @@ def _check_lengths(found: dict[int, bytes], command: str) -> None:
 
 def generate_ac(ctx: KernelContext, p1: int, second: bool, extra_dol_data: bytes = b"") -> Phase[GenAcResult]:
     cdol_tag = 0x8D if second else 0x8C
-    dol_data = build_dol_data(parse_dol(ctx.card[cdol_tag], "CDOL2" if second else "CDOL1"), ctx.values())
+    dol_data = build_dol_data(parse_dol(ctx.card[cdol_tag], "CDOL2" if second else "CDOL1"), ctx.values(), tags.fmt)
     if not second:
         ctx.cdol1_data = dol_data
     use_cda = ctx.oda_method == "cda" and (p1 & 0xC0) != apdu.P1_AAC

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from terminal.emv import apdu
+from drivers.emvspec.dol import build_dol_data, parse_dol
+from terminal.emv import apdu, tags
 from terminal.emv.context import KernelContext, Phase, exchange, parse_response
-from terminal.emv.dol import build_dol_data, parse_dol
 from terminal.emv.errors import CardDataError, CardStatusError
 
 
@@ -37,7 +37,7 @@ def parse_afl(afl: bytes) -> list[AflEntry]:
 
 def get_processing_options(ctx: KernelContext) -> Phase[list[AflEntry]]:
     pdol = ctx.card.get(0x9F38)
-    data = build_dol_data(parse_dol(pdol, "PDOL"), ctx.values()) if pdol else b""
+    data = build_dol_data(parse_dol(pdol, "PDOL"), ctx.values(), tags.fmt) if pdol else b""
     ctx.pdol_data = data
     if len(data) > 253:
         raise CardDataError(f"PDOL asks for {len(data)} bytes: GET PROCESSING OPTIONS cannot carry them")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from drivers.emvspec.ber_tlv import Tlv, parse_deep
+from drivers.emvspec.dol import parse_dol
+from drivers.emvspec.errors import DolError, TlvError
 from terminal.emv import apdu
-from terminal.emv.ber_tlv import Tlv, parse_deep
 from terminal.emv.context import KernelContext, Phase, exchange
-from terminal.emv.dol import parse_dol
-from terminal.emv.errors import DolError, TlvError
 
 AIP_ISSUER_AUTH = 0x04
 

@@ -9,8 +9,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
+from drivers.emvspec.crypto import rsa_raw
 from terminal.emv.capk import CaPublicKey
-from terminal.emv.crypto import rsa_raw
 from terminal.emv.errors import OdaError
 
 HEADER, TRAILER = 0x6A, 0xBC

@@ -3,11 +3,12 @@ the card (AIP byte 1) and the terminal (9F33 byte 3) support, run it, and set TV
 it sets '<method> failed' and terminal action analysis decides. CDA's signature is checked at GENERATE AC."""
 from __future__ import annotations
 
-from terminal.emv import apdu, oda
-from terminal.emv.ber_tlv import parse_deep
+from drivers.emvspec.ber_tlv import parse_deep
+from drivers.emvspec.dol import build_dol_data, parse_dol
+from drivers.emvspec.errors import DolError, TlvError
+from terminal.emv import apdu, oda, tags
 from terminal.emv.context import KernelContext, Phase, exchange
-from terminal.emv.dol import build_dol_data, parse_dol
-from terminal.emv.errors import CardDataError, DolError, OdaError, TlvError
+from terminal.emv.errors import CardDataError, OdaError
 
 AIP_SDA, AIP_DDA, AIP_CDA = 0x40, 0x20, 0x01
 TERM_SDA, TERM_DDA, TERM_CDA = 0x80, 0x40, 0x08
@@ -77,7 +78,7 @@ def _dda(ctx: KernelContext) -> Phase[None]:
         raise OdaError(str(err)) from None
     if not any(tag == 0x9F37 for tag, _ in entries):
         raise OdaError("DDOL does not contain the Unpredictable Number (9F37)")
-    ddol_data = build_dol_data(entries, ctx.values())
+    ddol_data = build_dol_data(entries, ctx.values(), tags.fmt)
     resp = yield from exchange(ctx, apdu.internal_authenticate(ddol_data))
     if not resp.ok:
         raise OdaError(f"INTERNAL AUTHENTICATE answered {resp.sw:04X}")

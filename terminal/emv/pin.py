@@ -11,7 +11,7 @@ from typing import Protocol
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from terminal.emv.crypto import rsa_raw, tdes_encrypt
+from drivers.emvspec.crypto import rsa_raw, tdes_encrypt
 
 
 class PinPad(Protocol):

@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from drivers.emvspec.ber_tlv import Tlv, find, find_all
 from terminal.emv import apdu
-from terminal.emv.ber_tlv import Tlv, find, find_all
 from terminal.emv.context import KernelContext, Phase, exchange, parse_response
 from terminal.emv.errors import CardDataError, CardStatusError, EmvError
 

@@ -156,5 +156,10 @@ def info(tag: int) -> TagInfo:
     return TAGS.get(tag, TagInfo(f"unknown tag {tag:X}", "b"))
 
 
+def fmt(tag: int) -> str:
+    """The tag's format, for the DOL filler (drivers.emvspec.dol.build_dol_data)."""
+    return info(tag).fmt
+
+
 def name(tag: int) -> str:
     return f"{tag:02X} ({info(tag).name})"

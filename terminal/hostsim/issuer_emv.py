@@ -1,7 +1,7 @@
 """The issuer's chip side for the host simulator: check the ARQC in a 0200's field 55 and answer with tag 91
 (ARPC + ARC, EMV Book 2 8.2.1 method 1) and optional issuer scripts (71/72), for the 0210's field 55.
 
-Keys: the same per-card derivation as the virtual cards (terminal.emv.crypto: option A master key, common
+Keys: the same per-card derivation as the virtual cards (drivers.emvspec.crypto: option A master key, common
 session key on the ATC), with each test issuer master key (IMK-AC) looked up by PAN in the card profiles' test
 data. TEST KEYS ONLY: a real issuer keeps its IMKs in an HSM."""
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Iterable
 
-from terminal.emv import crypto
-from terminal.emv.ber_tlv import encode, parse
-from terminal.emv.errors import EmvError, TlvError
+from drivers.emvspec import crypto
+from drivers.emvspec.ber_tlv import encode, parse
+from drivers.emvspec.errors import EmvError, TlvError
 
 ARC_APPROVED, ARC_DECLINED = b"00", b"05"
 

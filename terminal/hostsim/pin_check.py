@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from terminal.emv.crypto import tdes_decrypt
+from drivers.emvspec.crypto import tdes_decrypt
 
 
 def pin_from_format0(block: bytes, pan: str, pin_key: bytes) -> str | None:

@@ -3,9 +3,9 @@ answer. Expected ARPC: recomputed here step by step from Book 2 A1.4.1, A1.3.1 a
 that test_crypto.py checks against published vectors."""
 import pytest
 
-from terminal.emv import crypto
-from terminal.emv.ber_tlv import encode, parse
-from terminal.emv.errors import EmvError
+from drivers.emvspec import crypto
+from drivers.emvspec.ber_tlv import encode, parse
+from drivers.emvspec.errors import EmvError
 from terminal.hostsim.issuer_emv import IssuerKeyError, issuer_master_key, make_issuer_response, verify_arqc
 
 

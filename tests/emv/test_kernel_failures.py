@@ -5,7 +5,7 @@ import pytest
 
 from drivers.emulated.inprocess import InProcessChannel
 from drivers.emulated.vcard import load_profile
-from terminal.emv.ber_tlv import parse
+from drivers.emvspec.ber_tlv import parse
 from terminal.emv.config import AidConfig, TerminalConfig, with_floor_limit
 from terminal.emv.issuer import HostResponse
 from terminal.emv.outcome import Decision

@@ -6,8 +6,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from drivers.emulated.inprocess import InProcessChannel
 from drivers.emulated.vcard import load_profile
-from terminal.emv.ber_tlv import Tlv, parse
-from terminal.emv.errors import EmvError, TlvError
+from drivers.emvspec.ber_tlv import Tlv, parse
+from drivers.emvspec.errors import TlvError
+from terminal.emv.errors import EmvError
 from terminal.emv.issuer import HostResponse
 from terminal.emv.outcome import Decision
 from terminal.hostsim.issuer_emv import make_issuer_response

@@ -3,7 +3,7 @@ issuer key derivation). Expected TVR/TSI/CVM Results are worked out from EMV Boo
 the comments say which bit comes from where."""
 import pytest
 
-from terminal.emv.ber_tlv import parse
+from drivers.emvspec.ber_tlv import parse
 from terminal.emv.field55 import check
 from terminal.emv.outcome import Decision
 from terminal.emv.tags import FORBIDDEN_IN_FIELD55
@@ -119,7 +119,7 @@ def test_contactless_under_cvm_limit_needs_no_cvm(emv_sale):
 
 
 def test_online_pin_block_for_field_52(emv_sale):
-    from terminal.emv.crypto import tdes_decrypt
+    from drivers.emvspec.crypto import tdes_decrypt
     from terminal.emv.pin import format0_block
     out = emv_sale("unionpay").final
     # the emulated pad's default TDES PIN key; ISO 9564 format 0 with the PAN's 12 digits before the check digit

@@ -3,7 +3,7 @@ order, T=0 behaviour, PIN handling. Status words are ISO 7816-4 / EMV Book 3 6.5
 import pytest
 
 from drivers.emulated.vcard import ProfileError, card_image, load_profile, profile_names
-from terminal.emv.ber_tlv import parse
+from drivers.emvspec.ber_tlv import parse
 
 
 def test_profile_names_and_tracks():

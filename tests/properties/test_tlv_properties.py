@@ -1,8 +1,8 @@
 """Hypothesis on the BER-TLV codec: encode/parse round trip, and random bytes never crash it (only TlvError)."""
 from hypothesis import given, settings, strategies as st
 
-from terminal.emv.ber_tlv import Tlv, encode, parse, parse_deep, walk
-from terminal.emv.errors import TlvError
+from drivers.emvspec.ber_tlv import Tlv, encode, parse, parse_deep, walk
+from drivers.emvspec.errors import TlvError
 
 
 def _tags():

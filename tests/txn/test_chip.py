@@ -45,7 +45,7 @@ def test_online_approval_with_field_55_and_no_forbidden_tags(host_sim, tmp_path,
     assert (result.outcome, result.entry_mode) == ("approved", entry)
     [req] = [decode(m, MAC_KEY) for m in host_sim.received]
     assert req.mti == "0200" and req.fields[22] == entry and 55 in req.fields
-    from terminal.emv.ber_tlv import parse_deep
+    from drivers.emvspec.ber_tlv import parse_deep
     tags = {t.tag for t in parse_deep(req.fields[55])}
     assert 0x9F26 in tags and not tags & {0x56, 0x57, 0x5A, 0x5F20, 0x5F24, 0x99, 0x9F0B, 0x9F1F, 0x9F20}
     assert disagreements(e.journal, host_sim.ledger) == []

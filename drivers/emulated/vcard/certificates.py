@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from terminal.emv.crypto import rsa_raw
+from drivers.emvspec.crypto import rsa_raw
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ import os
 
 from drivers.emulated.vcard.certificates import signed_dynamic_data
 from drivers.emulated.vcard.profile import CardImage, card_image, directory_entries, directory_record
-from terminal.emv import crypto
-from terminal.emv.ber_tlv import encode, encode_many
-from terminal.emv.dol import split_dol_data
-from terminal.emv.errors import DolError
+from drivers.emvspec import crypto
+from drivers.emvspec.ber_tlv import encode, encode_many
+from drivers.emvspec.dol import split_dol_data
+from drivers.emvspec.errors import DolError
 
 PSE, PPSE = b"1PAY.SYS.DDF01", b"2PAY.SYS.DDF01"
 CID_AAC, CID_TC, CID_ARQC = 0x00, 0x40, 0x80

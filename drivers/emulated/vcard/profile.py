@@ -14,8 +14,8 @@ from pathlib import Path
 
 from drivers.emulated.vcard.certificates import (KeyPair, icc_certificate, issuer_certificate,
                                                  signed_static_data)
-from terminal.emv.ber_tlv import encode, encode_many
-from terminal.emv.dol import parse_dol
+from drivers.emvspec.ber_tlv import encode, encode_many
+from drivers.emvspec.dol import parse_dol
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
 KEYS_FILE = PROFILE_DIR / "test_keys.json"

@@ -1,8 +1,8 @@
 """DOL parsing and filling (EMV Book 3 section 5.4); expected bytes follow the rules of 5.4 item by item."""
 import pytest
 
-from terminal.emv.dol import build_dol_data, fit, parse_dol, split_dol_data
-from terminal.emv.errors import DolError
+from drivers.emvspec.dol import build_dol_data, fit, parse_dol, split_dol_data
+from drivers.emvspec.errors import DolError
 
 
 def test_parse_cdol_with_multi_byte_tags():
@@ -15,6 +15,14 @@ def test_parse_error_names_dol_and_offset():
         parse_dol(bytes.fromhex("9F0206" "9F02"), "CDOL1")
 
 
+# Formats as EMV Book 3 Annex A gives them (the kernel passes terminal.emv.tags.fmt).
+FORMATS = {0x9F02: "n", 0x5A: "cn", 0x9F1E: "an", 0x9F10: "b", 0x70: "b", 0x9F37: "b", 0x95: "b", 0x9F7A: "b"}
+
+
+def fmt_of(tag: int) -> str:
+    return FORMATS[tag]
+
+
 @pytest.mark.parametrize("tag, value, length, expected", [
     (0x9F02, "000000012345", 6, "000000012345"),     # exact
     (0x9F02, "012345", 6, "000000012345"),           # n: padded with leading zeros (5.4 c)
@@ -25,17 +33,17 @@ def test_parse_error_names_dol_and_offset():
     (0x70, "5A0112", 3, "000000"),                  # constructed: zeros (5.4 a)
 ])
 def test_fit(tag, value, length, expected):
-    assert fit(tag, bytes.fromhex(value), length).hex().upper() == expected
+    assert fit(tag, bytes.fromhex(value), length, fmt_of(tag)).hex().upper() == expected
 
 
 def test_absent_tag_filled_with_zeros():
-    assert build_dol_data([(0x9F7A, 1), (0x9F02, 6)], {0x9F02: bytes.fromhex("000000000100")}).hex() == \
+    assert build_dol_data([(0x9F7A, 1), (0x9F02, 6)], {0x9F02: bytes.fromhex("000000000100")}, fmt_of).hex() == \
         "00000000000100"
 
 
 def test_split_is_inverse_of_build():
     dol = [(0x9F37, 4), (0x95, 5)]
     data = {0x9F37: b"\x01\x02\x03\x04", 0x95: bytes(5)}
-    assert split_dol_data(dol, build_dol_data(dol, data)) == data
+    assert split_dol_data(dol, build_dol_data(dol, data, fmt_of)) == data
     with pytest.raises(DolError):
         split_dol_data(dol, b"\x01")

@@ -2,7 +2,7 @@
 terminal itself only uses the RSA recovery): TDES, the ISO/IEC 9797-1 MAC algorithm 3 with padding method 2
 (A1.2.1), ICC master key derivation option A (A1.4.1), the common session key (A1.3.1) and ARPC method 1 (8.2.1).
 
-Checked against the published pyemv examples in tests/emv/test_crypto.py."""
+Checked against the published pyemv examples in tests/drivers/emvspec/test_crypto.py."""
 from __future__ import annotations
 
 from cryptography.hazmat.primitives.ciphers import Cipher, modes

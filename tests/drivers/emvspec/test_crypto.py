@@ -1,6 +1,6 @@
 """Book 2 Annex A symmetric mechanisms. Expected values: the worked examples published in pyemv's README
 (knovichikhin/pyemv, an independent implementation), for the same inputs."""
-from terminal.emv import crypto
+from drivers.emvspec import crypto
 
 IMK = bytes.fromhex("0123456789ABCDEFFEDCBA9876543210")
 

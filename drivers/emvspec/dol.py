@@ -2,11 +2,14 @@
 the terminal answers with the concatenated values, each fitted to the length the card asked for."""
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
-from terminal.emv import tags
-from terminal.emv.ber_tlv import _read_tag, is_constructed
-from terminal.emv.errors import DolError, TlvError
+from drivers.emvspec.ber_tlv import _read_tag, is_constructed
+from drivers.emvspec.errors import DolError, TlvError
+
+FormatOf = Callable[[int], str]
+"""A tag's format (Book 3 Annex A: 'n', 'cn', 'b', 'an', 'ans'); the terminal passes its tag dictionary's
+(terminal.emv.tags.fmt). The dictionary stays with the kernel: this module only knows the 5.4 padding rules."""
 
 
 def parse_dol(data: bytes, name: str = "DOL") -> list[tuple[int, int]]:
@@ -25,12 +28,11 @@ def parse_dol(data: bytes, name: str = "DOL") -> list[tuple[int, int]]:
     return entries
 
 
-def fit(tag: int, value: bytes | None, length: int) -> bytes:
+def fit(tag: int, value: bytes | None, length: int, fmt: str) -> bytes:
     """Book 3 5.4: absent or constructed -> zeros; numeric (n) truncated/padded on the left; cn padded with F on
-    the right; anything else truncated/padded with 00 on the right."""
+    the right; anything else truncated/padded with 00 on the right. `fmt` is the tag's format."""
     if value is None or is_constructed(tag):
         return bytes(length)
-    fmt = tags.info(tag).fmt
     if len(value) == length:
         return bytes(value)
     if fmt == "n":
@@ -41,8 +43,9 @@ def fit(tag: int, value: bytes | None, length: int) -> bytes:
     return bytes(value) + pad * (length - len(value))
 
 
-def build_dol_data(dol: list[tuple[int, int]], data: Mapping[int, bytes]) -> bytes:
-    return b"".join(fit(tag, data.get(tag), length) for tag, length in dol)
+def build_dol_data(dol: list[tuple[int, int]], data: Mapping[int, bytes], fmt_of: FormatOf) -> bytes:
+    """The terminal's answer to a DOL: each value fitted to the length the card asked for."""
+    return b"".join(fit(tag, data.get(tag), length, fmt_of(tag)) for tag, length in dol)
 
 
 def split_dol_data(dol: list[tuple[int, int]], blob: bytes) -> dict[int, bytes]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from terminal.emv.errors import TlvError
+from drivers.emvspec.errors import TlvError
 
 _PADDING = (0x00, 0xFF)
 

@@ -1,8 +1,8 @@
 """BER-TLV codec (EMV Book 3 Annex B). Expected bytes are worked out by hand from the Annex B rules."""
 import pytest
 
-from terminal.emv.ber_tlv import encode, encode_length, find, find_all, parse, parse_deep, tag_hex, walk
-from terminal.emv.errors import TlvError
+from drivers.emvspec.ber_tlv import encode, encode_length, find, find_all, parse, parse_deep, tag_hex, walk
+from drivers.emvspec.errors import TlvError
 
 
 def test_multi_byte_tag_and_short_length():
