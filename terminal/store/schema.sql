@@ -1,4 +1,5 @@
 -- One row per transaction the terminal started; its history in txn_event; what must still reach the host in saf.
+-- Always the newest layout; PRAGMA user_version says which, and migrations.py brings older files up to it.
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS txn (
     id           INTEGER PRIMARY KEY,
@@ -18,7 +19,8 @@ CREATE TABLE IF NOT EXISTS txn (
     message      TEXT NOT NULL DEFAULT '',
     original_id  INTEGER REFERENCES txn(id),
     created_at   TEXT NOT NULL,
-    updated_at   TEXT NOT NULL
+    updated_at   TEXT NOT NULL,
+    tsc          INTEGER                  -- 9F41 the card saw (NULL: magstripe, or older); last: added by migration 1
 );
 CREATE INDEX IF NOT EXISTS txn_state ON txn(state);
 CREATE TABLE IF NOT EXISTS txn_event (

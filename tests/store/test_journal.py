@@ -110,3 +110,28 @@ def test_fallback_counters_survive_a_restart(tmp_path):
     assert store.state("k1", day) == ChipFailureState(0, 1, 1)   # failure used up, fallback counted
     assert store.state("k2", day) == ChipFailureState(0, 0, 1)   # another card: terminal count only
     assert store.state("k1", day + dt.timedelta(days=1)) == ChipFailureState(0, 0, 0)
+
+
+def test_begin_txn_takes_a_new_txn_and_begin_is_the_same_commit(journal, new_sale):
+    """The dataclass and the keywords write the same row: begin(**kw) is a thin wrapper."""
+    from terminal.store import NewTxn, TxnState
+    a = journal.begin_txn(new_sale(psn="01"))
+    b = journal.begin(kind="purchase", proc_code="000000", amount=100, currency="156", local_time=LOCAL,
+                      transmitted="1125100000", entry_mode="051", masked_pan="476173******0119", psn="01")
+    assert isinstance(new_sale(), NewTxn)
+    same = ("kind", "proc_code", "amount", "currency", "local_time", "transmitted", "entry_mode", "masked_pan",
+            "psn", "batch", "state", "message", "original_id", "tsc")
+    assert [getattr(a, f) for f in same] == [getattr(b, f) for f in same]
+    assert (a.state, b.stan) == (TxnState.SENDING, a.stan + 1)
+    assert journal.events(a.id)[0][1:] == ("sending", "request about to be sent")
+
+
+def test_the_parts_share_one_connection_and_one_commit(journal, new_sale):
+    """An offline approval (transactions part) and its advice (saf part) land together or not at all."""
+    def seal(txn_id: int) -> bytes:
+        raise RuntimeError("sealing failed")
+    with pytest.raises(RuntimeError):
+        journal.begin_offline(kind="purchase", proc_code="000000", amount=1, currency="156", local_time=LOCAL,
+                              entry_mode="051", masked_pan="x", psn=None, chip_code="Y1", seal=seal, message="")
+    assert journal.txns() == [] and journal.saf_all() == []
+    assert journal.transactions.db is journal.saf.db is journal.batches.db is journal.counters.db is journal.db

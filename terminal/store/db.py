@@ -1,0 +1,111 @@
+"""The journal file: one SQLite connection in WAL mode with synchronous=FULL, shared by every part of the
+journal, and the two ways to use it (a short IMMEDIATE write transaction, a read).
+
+synchronous=FULL is set on every open because SQLite keeps it per connection. A failed commit (disk full,
+I/O error) closes the connection and raises StoreError; the same commit is never retried on that connection
+(after an fsync failure the page cache may lie about what reached the disk): the next call reopens.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Iterator
+
+from terminal.store.errors import StoreError
+from terminal.store.migrations import migrate
+
+
+def now() -> str:
+    """The journal's timestamps: UTC, milliseconds, ISO 8601 (they sort as text)."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+class Database:
+    """Holds the connection so that every part writes through the same one, in the same commits."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.conn: sqlite3.Connection | None = None
+        self.open()
+
+    def open(self) -> None:
+        conn: sqlite3.Connection | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.executescript(files("terminal.store").joinpath("schema.sql").read_text())
+            migrate(conn)
+        except (sqlite3.Error, OSError, StoreError) as e:
+            if conn is not None:
+                conn.close()
+            raise StoreError(f"journal {self.path}: cannot open: {e}{self.disk_hint()}") from None
+        conn.row_factory = sqlite3.Row
+        self.conn = conn
+
+    def disk_hint(self) -> str:
+        """SQLite often says only 'disk I/O error' when the disk is full: say so when it is."""
+        try:
+            st = os.statvfs(self.path.parent)
+        except OSError:
+            return ""
+        free = st.f_bavail * st.f_frsize
+        return f" (the disk is full: {free // 1024} KiB free)" if free < 1024 * 1024 else ""
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def _connection(self) -> sqlite3.Connection:
+        if self.conn is None:
+            self.open()
+        assert self.conn is not None
+        return self.conn
+
+    @contextmanager
+    def write(self, *, fsync: bool = True) -> Iterator[sqlite3.Connection]:
+        """One BEGIN IMMEDIATE ... COMMIT.
+
+        fsync=False commits without waiting for the disk (synchronous=NORMAL for this one commit): the change
+        survives a crash of the process at once, and a power loss as soon as the next ordinary commit fsyncs
+        the log behind it. Only for a value whose every use outside the terminal is preceded by such a
+        commit (the 9F41 counter: the 0200 that carries it leaves only after its row's commit)."""
+        conn = self._connection()
+        try:
+            if not fsync:
+                conn.execute("PRAGMA synchronous=NORMAL")  # SQLite refuses this inside a transaction
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.Error as e:
+            self._drop(conn)  # never retry on this connection: the next call reopens
+            raise StoreError(f"journal {self.path}: write failed, nothing recorded: {e}{self.disk_hint()}") from None
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            if not fsync and self.conn is conn:
+                try:
+                    conn.execute("PRAGMA synchronous=FULL")
+                except sqlite3.Error:
+                    self._drop(conn)  # a reopen sets FULL again; never go on with NORMAL
+
+    def _drop(self, conn: sqlite3.Connection) -> None:
+        try:
+            conn.close()
+        finally:
+            self.conn = None
+
+    def read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        try:
+            return self._connection().execute(sql, args).fetchall()
+        except sqlite3.Error as e:
+            raise StoreError(f"journal {self.path}: read failed: {e}") from None

@@ -1,0 +1,52 @@
+"""Schema versions of the journal file, in PRAGMA user_version, and the steps that bring an older file up.
+
+schema.sql always creates the newest layout (CREATE ... IF NOT EXISTS, so it is a no-op on an existing file);
+a step here changes what an existing older file already has. Files written before versioning read as 0.
+The check costs one header read when the file is current, so an ordinary open adds no commit and no fsync.
+"""
+from __future__ import annotations
+
+import sqlite3
+from typing import Callable
+
+from terminal.store.errors import StoreError
+
+
+def _txn_tsc(conn: sqlite3.Connection) -> None:
+    """1: txn.tsc, the 9F41 counter the card saw for this transaction (NULL for magstripe and older rows)."""
+    if "tsc" not in {r[1] for r in conn.execute("PRAGMA table_info(txn)")}:
+        conn.execute("ALTER TABLE txn ADD COLUMN tsc INTEGER")
+
+
+# (version a step brings the file to, the step), oldest first.
+STEPS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
+    (1, _txn_tsc),
+)
+SCHEMA_VERSION = STEPS[-1][0]
+
+
+def version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the file to SCHEMA_VERSION in one commit: a crash mid-way leaves the old file as it was.
+
+    The version is read again under the write lock, so two processes opening an old file at once migrate it
+    once. A file from a newer posterm is refused rather than written with a layout this code does not know."""
+    if version(conn) == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = version(conn)
+        if found > SCHEMA_VERSION:
+            raise StoreError(f"journal schema version {found} is newer than this posterm knows ({SCHEMA_VERSION})")
+        for target, step in STEPS:
+            if found < target:
+                step(conn)
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,65 @@
+-- The journal layout before schema versioning (user_version 0, no txn.tsc), kept to test the migration.
+-- One row per transaction the terminal started; its history in txn_event; what must still reach the host in saf.
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS txn (
+    id           INTEGER PRIMARY KEY,
+    kind         TEXT NOT NULL,           -- purchase, refund, void
+    proc_code    TEXT NOT NULL,
+    amount       INTEGER NOT NULL,        -- minor units
+    currency     TEXT NOT NULL,
+    stan         INTEGER NOT NULL,
+    local_time   TEXT NOT NULL,           -- ISO 8601, fields 12/13
+    transmitted  TEXT NOT NULL DEFAULT '',-- field 7 of the first transmission
+    entry_mode   TEXT NOT NULL,
+    masked_pan   TEXT NOT NULL,
+    psn          TEXT,
+    batch        INTEGER NOT NULL,
+    state        TEXT NOT NULL,
+    response_code TEXT, auth_code TEXT, rrn TEXT,
+    message      TEXT NOT NULL DEFAULT '',
+    original_id  INTEGER REFERENCES txn(id),
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS txn_state ON txn(state);
+CREATE TABLE IF NOT EXISTS txn_event (
+    id INTEGER PRIMARY KEY,
+    txn_id INTEGER NOT NULL REFERENCES txn(id),
+    at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS saf (
+    id INTEGER PRIMARY KEY,                -- delivery order
+    txn_id INTEGER NOT NULL REFERENCES txn(id),
+    kind TEXT NOT NULL,                    -- reversal, advice
+    stan INTEGER NOT NULL,                 -- kept by every repeat
+    reason_code TEXT NOT NULL,             -- field 39 of the 0400/0220
+    sealed BLOB,                           -- AES-GCM card data an advice needs; NULL once delivered
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at REAL NOT NULL DEFAULT 0,       -- unix time of the next attempt (backoff)
+    state TEXT NOT NULL DEFAULT 'pending', -- pending, delivered, needs_attention
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS saf_pending ON saf(state, id);
+CREATE TABLE IF NOT EXISTS settlement (
+    id INTEGER PRIMARY KEY,
+    batch INTEGER NOT NULL,
+    stan INTEGER NOT NULL,
+    credits_count INTEGER NOT NULL, credits_amount INTEGER NOT NULL,
+    debits_count INTEGER NOT NULL, debits_amount INTEGER NOT NULL,
+    state TEXT NOT NULL,                   -- sending, closed, out_of_balance, failed
+    response_code TEXT,
+    reason TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chip_event (     -- chip-first bookkeeping; card keys are HMACs, never PANs
+    id INTEGER PRIMARY KEY,
+    card_key TEXT,                          -- NULL: the chip failed before its PAN was read
+    day TEXT NOT NULL,
+    kind TEXT NOT NULL,                     -- chip_failure, fallback
+    consumed INTEGER NOT NULL DEFAULT 0     -- a chip failure used up by the fallback it allowed
+);
