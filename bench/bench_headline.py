@@ -25,7 +25,8 @@ from drivers.emulated.vcard import load_profile
 from terminal.config import Config
 from terminal.link.client import Endpoint
 from terminal.store import Journal
-from terminal.txn.chip import chip_sale, emulated_pinpad
+from terminal.emv.pin import EmulatedPinPad, Format0TdesKey
+from terminal.txn.chip import chip_sale
 from terminal.txn.engine import Engine
 
 SALES = 30
@@ -52,7 +53,7 @@ def main() -> dict | None:
             channel = TimedChannel(pcsc.wait_for_card(stack.reader(0), 10))
             link.round_trips.clear()
             t0 = time.perf_counter()
-            result, _ = chip_sale(engine, "purchase", 1000 + i, channel, pinpad=emulated_pinpad(cfg, "1234"))
+            result, _ = chip_sale(engine, "purchase", 1000 + i, channel, pinpad=EmulatedPinPad("1234", Format0TdesKey(cfg.keys.pin_key)))
             total = time.perf_counter() - t0
             channel.close()
             assert result.outcome == "approved", result

@@ -169,8 +169,8 @@ class TimedLink(HostLink):
         self._t0 = time.perf_counter()
         super().send(message)
 
-    def receive(self, timeout_s: float) -> bytes:
-        raw = super().receive(timeout_s)
+    def receive(self, timeout_s: float, idle=None) -> bytes:
+        raw = super().receive(timeout_s, idle=idle)
         self.round_trips.append(time.perf_counter() - self._t0)
         return raw
 
@@ -191,7 +191,7 @@ def saf_drain_rate(tmp: Path, port: int, tid: str, n: int = 300) -> tuple[float,
         journal.queue(row.id, "reversal", "17", "reversal_pending", "bench")
     link.round_trips.clear()
     t0 = time.perf_counter()
-    report = saf.drain(cfg, journal, link, time.time(), force=True)
+    report = saf.drain(cfg, journal, link, force=True)
     elapsed = time.perf_counter() - t0
     assert report.delivered == n, report
     link.close()

@@ -67,21 +67,28 @@ class ScriptedKeys:
         key_interval: float = 0.25,
         realtime: bool = False,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """`clock`: run the script on that (real, monotonic) clock instead of a virtual one: keys come as fast
+        as they are read and WAIT:S is S seconds of that clock. This is how `posterm sale --keys` and `posterm
+        run --keys` type against a real host, whose answer takes real time."""
         self._tokens = list(tokens)
         self._position = 0
         self._wait_left = 0.0
         self._now = 0.0
         self._key_interval = key_interval
         self._sleep = sleep if realtime else None
+        self._real = clock
+        self._real_sleep = sleep
+        self._wait_until: float | None = None
 
     @classmethod
     def parse(cls, text: str, **options: object) -> "ScriptedKeys":
         return cls(parse_key_script(text), **options)  # type: ignore[arg-type]
 
     def clock(self) -> float:
-        """Virtual monotonic seconds: advanced only by the script itself."""
-        return self._now
+        """Virtual monotonic seconds: advanced only by the script itself (or the real clock it was given)."""
+        return self._real() if self._real is not None else self._now
 
     @property
     def remaining(self) -> int:
@@ -93,7 +100,38 @@ class ScriptedKeys:
         if self._sleep is not None and seconds > 0:
             self._sleep(seconds)
 
+    def peek(self) -> str | None:
+        """The next key, without taking it; None when a WAIT comes first or the script has ended."""
+        if self._position < len(self._tokens):
+            token = self._tokens[self._position]
+            return token if isinstance(token, str) else None
+        return None
+
+    def _read_real(self, timeout: float | None) -> str | None:
+        assert self._real is not None
+        while self._position < len(self._tokens):
+            token = self._tokens[self._position]
+            if isinstance(token, str):
+                self._position += 1
+                return token
+            now = self._real()
+            if self._wait_until is None:
+                self._wait_until = now + token.seconds
+            left = self._wait_until - now
+            if left <= 0:
+                self._wait_until = None
+                self._position += 1
+                continue
+            step = left if timeout is None else min(left, timeout)
+            if step > 0:
+                self._real_sleep(step)
+            if timeout is not None and self._real() < self._wait_until:
+                return None
+        raise KeySourceExhausted(f"--keys script ended after {len(self._tokens)} tokens")
+
     def read(self, timeout: float | None) -> str | None:
+        if self._real is not None:
+            return self._read_real(timeout)
         while self._position < len(self._tokens):
             token = self._tokens[self._position]
             if isinstance(token, Wait):

@@ -81,27 +81,25 @@ def run(args: argparse.Namespace) -> int:
         return _run(args, SCENARIOS[args.scenario], args.data_dir or tmp)
 
 
-def _end_of_day(cfg, journal, link, out: list[str]) -> tuple[str, dict]:
+def _end_of_day(cfg, driver, out: list[str]) -> tuple[str, dict]:
     """A second sale, swiped, then voided by the merchant; then the batch is settled with the host."""
-    from terminal.cli.reader_spec import parse_reader, read_tracks
+    from terminal.cli.reader_spec import parse_reader
+    from terminal.cli.sale_session import card_source
     from terminal.receipt import format_amount
-    from terminal.store.fallbacks import JournalFallbackStore
-    from terminal.txn.engine import Engine
+    from terminal.txn.cards import KnownCard
     from terminal.txn.explain import explain
     from terminal.txn.records import CardInput
     from terminal.txn.settle import settle
-    from terminal.txn.swipe import card_from_swipe, swipe_sale
+    from terminal.txn.engine import Engine
 
-    engine = Engine(cfg, journal, link)
-    card = card_from_swipe(read_tracks(parse_reader("emulated-swipe:magstripe")), JournalFallbackStore(journal),
-                           dt.date.today())
-    second = swipe_sale(engine, "purchase", 500, card)
+    journal = driver.journal
+    second = driver.sale("purchase", 500, card_source(parse_reader("emulated-swipe:magstripe")))
     out.append(f"second sale, swiped: {second.message} (transaction {second.id})")
     original = journal.txn(second.id)
-    row, verdict = engine.authorise("void", original.amount, CardInput(original.entry_mode, original.masked_pan),
-                                    original=original)
-    out.append(f"merchant voids transaction {second.id}: {verdict.message} (transaction {row.id})")
-    r = settle(engine)
+    void = driver.sale("void", original.amount, KnownCard(CardInput(original.entry_mode, original.masked_pan)),
+                       original=original)
+    out.append(f"merchant voids transaction {second.id}: {void.message} (transaction {void.id})")
+    r = settle(Engine(cfg, journal, driver.link))
     cur = cfg.terminal.currency
     out += ["", f"settlement: {r.message}",
             f"  sales   {r.debits[0]:4d}  {format_amount(r.debits[1], cur):>16}",
@@ -112,23 +110,18 @@ def _end_of_day(cfg, journal, link, out: list[str]) -> tuple[str, dict]:
 
 
 def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
-    from drivers.keypad.script import ScriptedKeys
-    from terminal.cli.reader_spec import emulated_pin, open_chip_channel, parse_reader, read_tracks
+    from terminal.cli.reader_spec import parse_reader
+    from terminal.cli.sale_session import card_source, emulated_pinpad, keyed_amount, scripted_operator
     from terminal.config import Config
     from terminal.hostsim.logic import HostPolicy
     from terminal.hostsim.rules import parse_rule
     from terminal.hostsim.server import start
-    from terminal.keypad.runloop import read_amount
     from terminal.keypad.screen import Screen, render_lines
-    from terminal.receipt import format_amount
     from terminal.link.client import Endpoint, HostLink
     from terminal.receipt import receipt
     from terminal.store import Journal
-    from terminal.store.fallbacks import JournalFallbackStore
-    from terminal.txn.chip import chip_sale, emulated_pinpad
-    from terminal.txn.engine import Engine
     from terminal.txn.explain import explain
-    from terminal.txn.swipe import SwipeRefused, card_from_swipe, swipe_sale
+    from terminal.txn.loop import Driver
 
     cfg = Config()
     server = None
@@ -152,46 +145,33 @@ def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
             out.extend(["  " + line for line in render_lines(s)])
             shown.append(s)
 
-    def screen(title: str, message: str = "") -> None:
-        show(Screen(title, format_amount(amount or 0, cfg.terminal.currency), message))
-
     out.append(f"operator keys: {sc.keys}")
-    amount = read_amount(ScriptedKeys.parse(sc.keys), max_amount=cfg.limits.max_amount, show=show)
+    operator = scripted_operator(sc.keys, cfg, show=show)
+    amount = keyed_amount(operator)
     journal = Journal(f"{data_dir}/journal.sqlite3")
     link = HostLink(Endpoint.parse(address, connect_timeout_s=2.0))
     spec = parse_reader(sc.reader)
     result_json: dict = {}
+    driver = Driver(cfg, journal, link)
     try:
+        driver.recover()
         if amount is None:
             outcome = "cancelled"
-        elif spec.kind == "emulated-swipe":
-            screen("SWIPE, INSERT OR TAP CARD")
-            try:
-                card = card_from_swipe(read_tracks(spec), JournalFallbackStore(journal), dt.date.today())
-            except SwipeRefused as e:
-                screen(e.operator_line)
-                out.append(f"nothing was sent to the host ({e.reason})")
-                outcome, result_json = "not_sent", {"outcome": "not_sent", "message": e.operator_line}
-                result = None
-            else:
-                screen("PROCESSING", "Do not remove the card")
-                result = swipe_sale(Engine(cfg, journal, link), "purchase", amount, card)
         else:
-            screen("INSERT OR TAP CARD")
-            channel = open_chip_channel(spec)
-            pin = emulated_pin(spec, None)
-            screen("PROCESSING", "Do not remove the card")
-            result, emv = chip_sale(Engine(cfg, journal, link), "purchase", amount, channel,
-                                    pinpad=emulated_pinpad(cfg, pin),
-                                    on_online=channel.remove if sc.pull_card_when_online else None)
-            out.append(f"chip: {emv.application_label or emv.application or '-'}, cardholder verification "
-                       f"{emv.cvm or '-'}, TVR {emv.tvr.hex().upper()}, {emv.apdu_count} APDUs, "
-                       f"cryptogram {emv.cryptogram or '-'}")
-            if sc.pull_card_when_online:
-                out.append("(the card was pulled while the request was at the host)")
-            out.append("")
-        if amount is not None and result is not None:
-            screen(result.message)
+            card = card_source(spec)
+            pull = (lambda: card.channel.remove()) if sc.pull_card_when_online else None
+            result = driver.sale("purchase", amount, card, operator=operator,
+                                 pinpad=emulated_pinpad(cfg, spec, None), on_request_sent=pull)
+            emv = driver.last_core.outcome
+            if spec.kind == "emulated" and emv is not None:
+                out.append(f"chip: {emv.application_label or emv.application or '-'}, cardholder verification "
+                           f"{emv.cvm or '-'}, TVR {emv.tvr.hex().upper()}, {emv.apdu_count} APDUs, "
+                           f"cryptogram {emv.cryptogram or '-'}")
+                if sc.pull_card_when_online:
+                    out.append("(the card was pulled while the request was at the host)")
+                out.append("")
+            if result.id is None and result.reason:
+                out.append(f"nothing was sent to the host ({result.reason})")
             if result.outcome in ("approved", "offline_approved"):
                 out += receipt(cfg, result, dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
             if result.id is not None:
@@ -202,9 +182,10 @@ def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
                                f"({', '.join(e.kind for e in pending)})")
             outcome, result_json = result.outcome, result.to_json()
             if sc.end_of_day and result.outcome == "approved":
-                outcome, day = _end_of_day(cfg, journal, link, out)
+                outcome, day = _end_of_day(cfg, driver, out)
                 result_json |= {"settlement": day}
     finally:
+        operator.keys.close()
         link.close()
         journal.close()
         if server is not None:

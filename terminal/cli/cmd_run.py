@@ -1,5 +1,6 @@
 """`posterm run`: the operator's terminal. The keypad drives sale after sale until Ctrl-C (or the end of a
---keys script); each confirmed amount goes to the sale of terminal.keypad.runloop.default_process_sale."""
+--keys script); each confirmed amount is one sale of the driver loop (terminal/txn/loop.py), the same sale
+`posterm sale` makes, with the keypad live throughout."""
 from __future__ import annotations
 
 import argparse
@@ -14,79 +15,88 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--keys", help="feed the keypad from a script: 1,2,3,ENTER,ENTER,WAIT:2,...")
     p.add_argument("--keypad-device", help="a Linux input device (/dev/input/eventN) as the keypad; "
                    "default: this terminal")
-    p.add_argument("--data-dir", help="where the journal lives (passed to the sale)")
-    p.add_argument("--host", help="HOST:PORT of the acquirer (passed to the sale)")
-    p.add_argument("--reader", help="reader spec (passed to the sale)")
+    p.add_argument("--data-dir", help="where the journal lives")
+    p.add_argument("--host", help="HOST:PORT of the acquirer")
+    p.add_argument("--reader", help="reader spec (default emulated-swipe:magstripe)")
     p.add_argument("--pin", help="for emulated readers: the PIN the emulated cardholder enters")
     p.set_defaults(run=run)
 
 
-def _load_config(path: Path | None) -> dict:
-    import tomllib
+DEFAULT_READER = "emulated-swipe:magstripe"
 
-    from terminal.keypad.errors import KeypadSettingsError
 
-    if path is None:
-        return {}
-    try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
-    except OSError as exc:
-        raise KeypadSettingsError(f"--config {path}: cannot read ({exc.strerror})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise KeypadSettingsError(f"--config {path}: not valid TOML ({exc})") from exc
+def _operator(args: argparse.Namespace, cfg, display):
+    from drivers.keypad.keymap import evdev_map_from, tty_map_from
+    from terminal.config import keypad_settings
+    from terminal.keypad.fsm import KeypadFSM
+    from terminal.keypad.settings import for_tty
+    from terminal.txn.operator import KeypadOperator
+    if args.keys is not None:
+        from terminal.cli.sale_session import scripted_operator
+        return scripted_operator(args.keys, cfg, start_idle=True, show=display.show)
+    settings = keypad_settings(cfg)
+    if args.keypad_device:
+        from drivers.keypad.evdev import EvdevKeySource
+        source = EvdevKeySource(args.keypad_device, evdev_map_from(cfg.keypad.get("evdev_map")))
+    else:
+        from drivers.keypad.tty import TtyKeySource
+        source = TtyKeySource(sys.stdin.fileno(), tty_map_from(cfg.keypad.get("tty_map")))
+        settings = for_tty(settings)
+    return KeypadOperator(KeypadFSM(settings), source, time.monotonic, display.show)
 
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so `posterm --help` does not pay for the keypad.
+    import datetime as dt
+
     from drivers.keypad.errors import KeyMapError, KeypadDeviceError, KeyScriptError
+    from terminal.cli.common import UsageError, journal_path, load_config, open_journal, open_link
+    from terminal.cli.reader_spec import parse_reader
+    from terminal.cli.sale_session import card_source, emulated_pinpad
+    from terminal.config import ConfigError
     from terminal.keypad.errors import KeypadSettingsError
-    from drivers.keypad.keymap import evdev_map_from, tty_map_from
-    from terminal.keypad.runloop import default_process_sale, run_terminal
     from terminal.keypad.screen import TextDisplay
-    from terminal.keypad.settings import for_tty, settings_from_config
+    from terminal.receipt import receipt
+    from terminal.txn.background import SafWorker
+    from terminal.txn import crashpoints
+    from terminal.txn.loop import Driver
+    from terminal.txn.operator import serve
 
+    display = TextDisplay(sys.stdout.write, sys.stdout.flush, redraw=args.keys is None and sys.stdout.isatty())
     try:
-        config = _load_config(args.config)
-        settings = settings_from_config(config)
-        keypad_table = config.get("keypad", {})
-        if args.keys is not None:
-            from drivers.keypad.script import ScriptedKeys
-
-            source = ScriptedKeys.parse(args.keys)
-            clock = source.clock
-        elif args.keypad_device:
-            from drivers.keypad.evdev import EvdevKeySource
-
-            source = EvdevKeySource(args.keypad_device, evdev_map_from(keypad_table.get("evdev_map")))
-            clock = time.monotonic
-        else:
-            from drivers.keypad.tty import TtyKeySource
-
-            source = TtyKeySource(sys.stdin.fileno(), tty_map_from(keypad_table.get("tty_map")))
-            clock = time.monotonic
-            settings = for_tty(settings)
-    except (KeypadSettingsError, KeyScriptError, KeyMapError) as exc:
+        cfg = load_config(args)
+        spec = parse_reader(args.reader or DEFAULT_READER)
+        operator = _operator(args, cfg, display)
+    except (KeypadSettingsError, KeyScriptError, KeyMapError, ConfigError, UsageError) as exc:
         print(f"posterm run: {exc}", file=sys.stderr)
         return 2
     except KeypadDeviceError as exc:
         print(f"posterm run: {exc}", file=sys.stderr)
         return 4
+    journal = open_journal(args, transacting=True)
+    link = open_link(cfg)
+    driver = Driver(cfg, journal, link, crash=crashpoints.from_env())
+    driver.recover()
+    worker = SafWorker(cfg, journal_path(args) / "journal.sqlite3")
+    worker.start()
+    pinpad = emulated_pinpad(cfg, spec, args.pin)
 
-    display = TextDisplay(sys.stdout.write, sys.stdout.flush, redraw=args.keys is None and sys.stdout.isatty())
+    def sale(amount_minor: int) -> None:
+        with worker.paused():   # the worker's drain and this sale never interleave on the wire
+            result = driver.sale("purchase", amount_minor, card_source(spec), operator=operator, pinpad=pinpad)
+        if result.outcome in ("approved", "offline_approved"):
+            display.show_receipt(receipt(cfg, result, dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")))
+
+    display.show(operator.fsm.screen)
     try:
-        run_terminal(
-            source,
-            clock,
-            default_process_sale(args),
-            settings=settings,
-            show=display.show,
-            show_receipt=display.show_receipt,
-        )
+        serve(operator, sale, on_new_sale=display.clear_receipt)
     except KeypadDeviceError as exc:
         print(f"\nposterm run: {exc}", file=sys.stderr)
         return 4
     finally:
-        source.close()
+        operator.keys.close()
+        worker.stop()
+        link.close()
+        journal.close()
     print()
     return 0

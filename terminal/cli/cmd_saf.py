@@ -37,7 +37,10 @@ def run_flush(args: argparse.Namespace) -> int:
     journal = open_journal(args, transacting=True)
     link = open_link(cfg)
     try:
-        report = Engine(cfg, journal, link).drain_saf(force=True)
+        from terminal.txn import crashpoints
+        engine = Engine(cfg, journal, link, crash=crashpoints.from_env())
+        engine.recover()
+        report = engine.drain_saf(force=True)
     finally:
         link.close()
     lines = [f"delivered {report.delivered}, still pending {report.pending}"

@@ -19,7 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _engine(args: argparse.Namespace):
     from terminal.txn.engine import Engine
     cfg = load_config(args)
-    return cfg, Engine(cfg, open_journal(args, transacting=True), open_link(cfg))
+    from terminal.txn import crashpoints
+    engine = Engine(cfg, open_journal(args, transacting=True), open_link(cfg), crash=crashpoints.from_env())
+    engine.recover()
+    return cfg, engine
 
 
 def run_settle(args: argparse.Namespace) -> int:
@@ -54,9 +57,7 @@ def run_void(args: argparse.Namespace) -> int:
     if not orig.rrn:
         raise UsageError(f"transaction {orig.id} has no RRN from the host: it cannot be voided, refund it instead")
     try:
-        row, verdict = engine.authorise("void", orig.amount, CardInput(orig.entry_mode, orig.masked_pan),
-                                        original=orig)
-        result = engine.result(row, verdict)
+        result = engine.sale("void", orig.amount, CardInput(orig.entry_mode, orig.masked_pan), original=orig)
     finally:
         engine.link.close()
     emit(args, result.to_json() | {"voids": orig.id}, [result.message])

@@ -9,7 +9,7 @@ from terminal.emv import apdu
 from terminal.emv.context import KernelContext, Phase, exchange, get_data
 from terminal.emv.errors import CardDataError, OdaError
 from terminal.emv.offline_auth import recover_icc_key
-from terminal.emv.pin import PinPad
+from terminal.emv.prompts import PinPrompt
 
 FAIL_CVM, PLAIN_PIN, ONLINE_PIN, PLAIN_PIN_SIG, ENC_PIN, ENC_PIN_SIG = 0x00, 0x01, 0x02, 0x03, 0x04, 0x05
 SIGNATURE, NO_CVM = 0x1E, 0x1F
@@ -75,9 +75,9 @@ def _pin_try_counter(ctx: KernelContext) -> Phase[int | None]:
     return value[0] if value is not None and len(value) == 1 else None
 
 
-def _offline_pin(ctx: KernelContext, pinpad: PinPad | None, enciphered: bool) -> Phase[bool]:
+def _offline_pin(ctx: KernelContext, pin_entry: bool, enciphered: bool) -> Phase[bool]:
     """Book 3 10.5.1: PIN try counter, PIN entry, VERIFY until success, no more tries or no PIN."""
-    if pinpad is None or not ctx.config.pin_pad_present:
+    if not pin_entry or not ctx.config.pin_pad_present:
         ctx.tvr.set("pin_pad_not_working")
         return False
     tries = yield from _pin_try_counter(ctx)
@@ -95,9 +95,10 @@ def _offline_pin(ctx: KernelContext, pinpad: PinPad | None, enciphered: bool) ->
             resp = yield from exchange(ctx, apdu.get_challenge())
             if not resp.ok or len(resp.data) != 8:
                 return False
-            block = pinpad.enciphered_offline_pin(tries, key.modulus, key.exponent, resp.data)
+            block = yield PinPrompt("offline_enciphered", tries, modulus=key.modulus, exponent=key.exponent,
+                                    challenge=resp.data)
         else:
-            block = pinpad.plaintext_offline_pin(tries)
+            block = yield PinPrompt("offline_plaintext", tries)
         if block is None:
             ctx.tvr.set("pin_not_entered")
             return False
@@ -117,7 +118,7 @@ def _offline_pin(ctx: KernelContext, pinpad: PinPad | None, enciphered: bool) ->
         raise CardDataError(f"VERIFY: unexpected SW {resp.sw:04X}")
 
 
-def _perform(ctx: KernelContext, rule: CvRule, pinpad: PinPad | None) -> Phase[int]:
+def _perform(ctx: KernelContext, rule: CvRule, pin_entry: bool) -> Phase[int]:
     """Returns SUCCESSFUL, FAILED or UNKNOWN (signature and online PIN are verified later by people/issuer)."""
     method = rule.method
     if method == FAIL_CVM:
@@ -127,10 +128,10 @@ def _perform(ctx: KernelContext, rule: CvRule, pinpad: PinPad | None) -> Phase[i
     if method == SIGNATURE:
         return UNKNOWN
     if method == ONLINE_PIN:
-        if pinpad is None or not ctx.config.pin_pad_present:
+        if not pin_entry or not ctx.config.pin_pad_present:
             ctx.tvr.set("pin_pad_not_working")
             return FAILED
-        block = pinpad.online_pin(ctx.card[0x5A].hex().upper().rstrip("F"))
+        block = yield PinPrompt("online", None, pan=ctx.card[0x5A].hex().upper().rstrip("F"))
         if block is None:
             ctx.tvr.set("pin_not_entered")
             return FAILED
@@ -138,14 +139,14 @@ def _perform(ctx: KernelContext, rule: CvRule, pinpad: PinPad | None) -> Phase[i
         ctx.tvr.set("online_pin_entered")
         return UNKNOWN
     if method in (PLAIN_PIN, PLAIN_PIN_SIG, ENC_PIN, ENC_PIN_SIG):
-        ok = yield from _offline_pin(ctx, pinpad, enciphered=method in (ENC_PIN, ENC_PIN_SIG))
+        ok = yield from _offline_pin(ctx, pin_entry, enciphered=method in (ENC_PIN, ENC_PIN_SIG))
         if not ok:
             return FAILED
         return UNKNOWN if method in (PLAIN_PIN_SIG, ENC_PIN_SIG) else SUCCESSFUL
     return FAILED
 
 
-def verify_cardholder(ctx: KernelContext, pinpad: PinPad | None) -> Phase[None]:
+def verify_cardholder(ctx: KernelContext, pin_entry: bool) -> Phase[None]:
     aip = ctx.card[0x82][0]
     if not aip & 0x10:                       # AIP b5: cardholder verification is supported
         _results(ctx, None, UNKNOWN)
@@ -172,7 +173,7 @@ def verify_cardholder(ctx: KernelContext, pinpad: PinPad | None) -> Phase[None]:
             if rule.continue_on_fail:
                 continue
             break
-        result = yield from _perform(ctx, rule, pinpad)
+        result = yield from _perform(ctx, rule, pin_entry)
         if result != FAILED:
             ctx.cvm = CVM_NAMES[rule.method]
             _results(ctx, rule, result)

@@ -1,12 +1,17 @@
 """The EMV kernel flow (EMV Book 3 section 10, Book 4 section 6) as a sans-I/O state machine: it takes card
 responses and returns the next command, pauses at 'go online' for the host's answer, and ends with an Outcome.
 
-    kernel = EmvKernel(config, txn, pinpad=..., choose_application=...)
+    kernel = EmvKernel(config, txn, pin_entry=True, interactive_choice=True)
     step = kernel.start()
     while not isinstance(step, Finished):
         if isinstance(step, Command):      step = kernel.card_response(channel.transmit(step.apdu))
+        elif isinstance(step, PinPrompt):  step = kernel.pin_entered(block_from(pinpad, step))   # or None
+        elif isinstance(step, ApplicationChoice): step = kernel.application_chosen(index)       # or None
         elif isinstance(step, OnlineRequest): step = kernel.host_response(HostResponse('00', field55_of_0210))
                                              # or kernel.host_response(None) when the host cannot be reached
+
+The kernel never waits for a person: PIN entry and the application choice are steps it yields, answered by
+the driver (the keypad state machine, a PIN pad device, or the emulated cardholder of tests and the demo).
 
 Every EmvError (malformed TLV, missing mandatory tag, unexpected SW) ends the run as ABORTED with the reason and
 the TVR as it stood; once the host has approved, an abort also says 'reversal needed'. Never a crash."""
@@ -28,6 +33,7 @@ from terminal.emv.issuer import HostResponse, authenticate_issuer, run_scripts, 
 from terminal.emv.offline_auth import authenticate
 from terminal.emv.outcome import Decision, Outcome
 from terminal.emv.pin import PinPad
+from terminal.emv.prompts import ApplicationChoice, PinPrompt
 from terminal.emv.records import read_application_data
 from terminal.emv.restrictions import check_restrictions
 from terminal.emv.selection import ChooseApplication, build_candidates, final_select
@@ -48,7 +54,7 @@ class Finished:
     outcome: Outcome
 
 
-Step = Command | OnlineRequest | Finished
+Step = Command | PinPrompt | ApplicationChoice | OnlineRequest | Finished
 
 
 def _bcd(number: int, length: int) -> bytes:
@@ -59,10 +65,18 @@ class EmvKernel:
     """One transaction with one card. Not reusable: build a new kernel for the next sale."""
 
     def __init__(self, config: TerminalConfig, txn: Transaction, pinpad: PinPad | None = None,
-                 choose_application: ChooseApplication | None = None) -> None:
+                 choose_application: ChooseApplication | None = None, *, pin_entry: bool | None = None,
+                 interactive_choice: bool | None = None) -> None:
+        """`pin_entry`: a PIN pad can take a PIN (else CVM rules needing one fail, TVR 'PIN pad not working').
+        `interactive_choice`: someone can choose among applications (else the highest priority one is taken).
+        `pinpad` and `choose_application` are kept only for KernelRunner, the synchronous shell of tests and
+        benchmarks, which answers the prompts with them; they imply the two flags."""
         self.ctx = KernelContext(config, txn, contactless=config.contactless_interface)
-        self._pinpad = pinpad
-        self._choose = choose_application
+        self.pinpad = pinpad
+        self.choose_application = choose_application
+        self._pin_entry = pinpad is not None if pin_entry is None else pin_entry
+        self._interactive = choose_application is not None if interactive_choice is None else interactive_choice
+        self._prompt: PinPrompt | ApplicationChoice | None = None
         self._flow_gen: Generator | None = None
         self._pending: Command | None = None
         self._host_approved = False
@@ -95,6 +109,18 @@ class EmvKernel:
         self._awaiting_host = False
         return self._advance(("host", response))
 
+    def pin_entered(self, block: bytes | None) -> Step:
+        """The PIN pad's answer to a PinPrompt: the block it asked for, or None when no PIN was entered."""
+        if not isinstance(self._prompt, PinPrompt):
+            raise RuntimeError("pin_entered() is only valid after the kernel returned a PinPrompt")
+        return self._advance(block)
+
+    def application_chosen(self, index: int | None) -> Step:
+        """The answer to an ApplicationChoice: the index into its labels, or None when nobody chose."""
+        if not isinstance(self._prompt, ApplicationChoice):
+            raise RuntimeError("application_chosen() is only valid after the kernel returned an ApplicationChoice")
+        return self._advance(index)
+
     def card_error(self, reason: str) -> Step:
         """The card or reader failed during an exchange (card removed, reader error). After the final GENERATE
         AC the card's decision stands: only the scripts after it failed (Book 3 10.10)."""
@@ -120,6 +146,7 @@ class EmvKernel:
         except StopIteration:
             return Finished(self.outcome)
         self._pending = step if isinstance(step, Command) else None
+        self._prompt = step if isinstance(step, (PinPrompt, ApplicationChoice)) else None
         self._awaiting_host = isinstance(step, OnlineRequest)
         return step
 
@@ -165,7 +192,7 @@ class EmvKernel:
         ctx = self.ctx
         candidates = yield from build_candidates(ctx)
         while True:
-            chosen = yield from final_select(ctx, candidates, self._choose)
+            chosen = yield from final_select(ctx, candidates, self._interactive)
             ctx.aid = ctx.config.aid_config(chosen.aid)
             ctx.terminal[0x9F09] = ctx.aid.app_version
             ctx.terminal[0x9F1B] = ctx.aid.floor_limit.to_bytes(4, "big")
@@ -182,7 +209,7 @@ class EmvKernel:
         yield from read_application_data(ctx, afl)
         yield from authenticate(ctx)
         check_restrictions(ctx)
-        yield from verify_cardholder(ctx, self._pinpad)
+        yield from verify_cardholder(ctx, self._pin_entry)
         yield from risk_management(ctx)
         first = yield from generate_ac(ctx, first_decision(ctx), second=False)
         ctx.tsi.set("card_risk_management_performed")
@@ -268,4 +295,4 @@ class EmvKernel:
             issuer_script_results=bytes(ctx.script_results), apdu_count=ctx.commands_sent)
 
 
-__all__ = ["EmvKernel", "OnlineRequest", "Finished", "HostResponse", "Step"]
+__all__ = ["EmvKernel", "OnlineRequest", "Finished", "HostResponse", "PinPrompt", "ApplicationChoice", "Step"]

@@ -1,5 +1,6 @@
-"""Drive an EmvKernel over a CardChannel (`transmit(apdu) -> response`): the thin I/O shell around the sans-I/O
-kernel. Reader errors (card removed, reader gone) end the run as ABORTED with the reason; after a host approval
+"""Drive an EmvKernel over a CardChannel (`transmit(apdu) -> response`), synchronously: the thin I/O shell of
+kernel tests, benchmarks and firmware tools (a sale runs the kernel inside the sale core instead). It answers
+the kernel's prompts with the kernel's own `pinpad` and `choose_application`. Reader errors (card removed, reader gone) end the run as ABORTED with the reason; after a host approval
 that outcome says 'reversal needed'.
 
     runner = KernelRunner(channel, EmvKernel(config, txn, pinpad=pinpad))
@@ -17,6 +18,7 @@ from terminal.emv.apdu import Command
 from terminal.emv.issuer import HostResponse
 from terminal.emv.kernel import EmvKernel, Finished, OnlineRequest, Step
 from terminal.emv.outcome import Outcome
+from terminal.emv.prompts import ApplicationChoice, PinPrompt, block_from
 
 # Optional observer of every exchange (command name, command bytes, response bytes): for APDU traces in tests
 # and benchmarks. The default is none: a trace holds card data and must never reach a log.
@@ -32,7 +34,15 @@ class KernelRunner:
         self._step: Step | None = None
 
     def _drive(self, step: Step) -> Outcome:
-        while isinstance(step, Command):
+        while isinstance(step, (Command, PinPrompt, ApplicationChoice)):
+            if isinstance(step, PinPrompt):
+                pinpad = self.kernel.pinpad
+                step = self.kernel.pin_entered(block_from(pinpad, step) if pinpad is not None else None)
+                continue
+            if isinstance(step, ApplicationChoice):
+                chooser = self.kernel.choose_application
+                step = self.kernel.application_chosen(chooser(list(step.candidates)) if chooser else None)
+                continue
             try:
                 raw = self._transmit(step.apdu)
             except ReaderError as err:

@@ -11,6 +11,7 @@ from drivers.emvspec.ber_tlv import Tlv, find, find_all
 from terminal.emv import apdu
 from terminal.emv.context import KernelContext, Phase, exchange, parse_response
 from terminal.emv.errors import CardDataError, CardStatusError, EmvError
+from terminal.emv.prompts import ApplicationChoice
 
 PSE = b"1PAY.SYS.DDF01"
 PPSE = b"2PAY.SYS.DDF01"
@@ -136,14 +137,15 @@ def ordered(candidates: list[Candidate]) -> list[Candidate]:
     return sorted(candidates, key=lambda c: c.sort_key)
 
 
-def choose(candidates: list[Candidate], chooser: ChooseApplication | None) -> Candidate | None:
+def choose(candidates: list[Candidate], interactive: bool) -> Phase[Candidate | None]:
     """Book 1 12.4: with a cardholder present the keypad offers the list (or asks to confirm a single
     application that needs it); without one the terminal takes the highest priority application that does not
     require confirmation."""
     if not candidates:
         return None
-    if chooser is not None and (len(candidates) > 1 or candidates[0].needs_confirmation):
-        index = chooser(candidates)
+    if interactive and (len(candidates) > 1 or candidates[0].needs_confirmation):
+        index = yield ApplicationChoice(tuple(c.label or c.aid.hex().upper() for c in candidates),
+                                        tuple(candidates))
         if index is None or not 0 <= index < len(candidates):
             return None
         return candidates[index]
@@ -163,12 +165,11 @@ def build_candidates(ctx: KernelContext) -> Phase[list[Candidate]]:
     return ordered(cands)
 
 
-def final_select(ctx: KernelContext, candidates: list[Candidate], chooser: ChooseApplication | None
-                 ) -> Phase[Candidate]:
+def final_select(ctx: KernelContext, candidates: list[Candidate], interactive: bool) -> Phase[Candidate]:
     """Choose, SELECT, and on failure drop the candidate and choose again (Book 1 12.4 last paragraph)."""
     remaining = list(candidates)
     while True:
-        chosen = choose(remaining, chooser)
+        chosen = yield from choose(remaining, interactive)
         if chosen is None:
             if ctx.blocked_aids:
                 blocked = ", ".join(a.hex().upper() for a in ctx.blocked_aids)

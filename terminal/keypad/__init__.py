@@ -3,8 +3,7 @@
     fsm = KeypadFSM(KeypadSettings(max_amount=100000))
     out = fsm.handle("1", now=clock())       # -> Output(state, screen, effects)
 
-See docs/keypad.md for the table, the guards and the SaleUI interface a sale uses to ask for a PIN or an
-application choice.
+See docs/keypad.md for the table and the guards; terminal/txn/operator.py drives it during a sale.
 """
 from terminal.keypad.effects import AmountConfirmed, AppChosen, Cancelled, Effect, PinComplete, ReversalRequested
 from terminal.keypad.errors import KeypadError, KeypadSequenceError, KeypadSettingsError
@@ -18,8 +17,7 @@ from terminal.keypad.inputs import (
     RequestSent,
     Tick,
 )
-from terminal.keypad.pinpad import PinPad
-from terminal.keypad.sale_ui import KeypadUI, OperatorOutcome, ProcessSale, SaleUI
+from terminal.keypad.pinpad import PinDigits
 from terminal.keypad.screen import Screen, render_lines
 from terminal.keypad.settings import KeypadSettings, settings_from_config
 from terminal.keypad.states import State
@@ -28,7 +26,7 @@ from terminal.keypad.table import TRANSITIONS
 __all__ = [
     "AmountConfirmed", "AppChosen", "AppsOffered", "AuditEntry", "Cancelled", "CardPresented", "Effect",
     "Input", "KeypadError", "KeypadFSM", "KeypadSequenceError", "KeypadSettings", "KeypadSettingsError",
-    "KeypadUI", "OperatorOutcome", "OutcomeReceived", "Output", "PinComplete", "PinPad", "PinRequested",
-    "ProcessSale", "RequestSent", "ReversalRequested", "SaleUI", "Screen", "State", "TRANSITIONS", "Tick",
+    "OutcomeReceived", "Output", "PinComplete", "PinDigits", "PinRequested",
+    "RequestSent", "ReversalRequested", "Screen", "State", "TRANSITIONS", "Tick",
     "render_lines", "settings_from_config",
 ]

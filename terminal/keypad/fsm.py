@@ -33,7 +33,7 @@ from terminal.keypad.inputs import (
     Tick,
     input_of,
 )
-from terminal.keypad.pinpad import PinPad
+from terminal.keypad.pinpad import PinDigits
 from terminal.keypad.screen import Screen
 from terminal.keypad.settings import PIN_MAX_DIGITS, PIN_MIN_DIGITS, KeypadSettings
 from terminal.keypad.states import CONFIRMATIONS, State
@@ -80,6 +80,7 @@ class KeypadFSM:
     ) -> None:
         if start not in (State.IDLE, State.AMOUNT_ENTRY):
             raise ValueError(f"keypad start state {start.value!r}: expected idle or amount entry")
+        self._result_at = 0.0
         self.settings = settings or KeypadSettings()
         self.state = start
         self.audit: deque[AuditEntry] = deque(maxlen=audit_limit)
@@ -90,7 +91,7 @@ class KeypadFSM:
         self._opened_at = 0.0
         self._apps: tuple[str, ...] = ()
         self._highlight = 0
-        self._pinpad: PinPad | None = None
+        self._pinpad: PinDigits | None = None
         self._pin_count = 0
         self._reversal_requested = False
         self._outcome: OutcomeReceived | None = None
@@ -112,6 +113,14 @@ class KeypadFSM:
     @property
     def screen(self) -> Screen:
         return self._screen_of(self.state)
+
+    @classmethod
+    def for_sale(cls, settings: KeypadSettings | None, amount_minor: int) -> "KeypadFSM":
+        """A keypad whose amount came from elsewhere (the command line): it starts waiting for the card."""
+        fsm = cls(settings)
+        fsm._digits = str(amount_minor)
+        fsm.state = State.WAIT_CARD
+        return fsm
 
     # --- the one entry point -----------------------------------------------------------------------------
     def handle(self, item: str | Event, now: float) -> Output:
@@ -200,7 +209,7 @@ class KeypadFSM:
                 kept = self._screen_of(self._return_state).value
                 return Screen("CANCEL SALE?", kept, "ENTER=yes  other key=no")
             case State.ABORT_CONFIRM:
-                return Screen("SENT! ABORT = REVERSAL?", amount, "ENTER=reverse  other key=wait")
+                return Screen("CANCEL SALE? it will be reversed", amount, "ENTER=yes  other=no")
         raise AssertionError(state)  # pragma: no cover - every State is matched above
 
     # --- the actions named in the table --------------------------------------------------------------------
@@ -336,6 +345,13 @@ class KeypadFSM:
     def _act_show_outcome(self, item: OutcomeReceived, now: float) -> None:
         self._wipe_pin()
         self._outcome = item
+        self._result_at = now
+
+    def _act_finish_if_shown_long(self, item: object, now: float) -> _Refuse | None:
+        """A result screen leaves by itself after its display timeout ([keypad] result_timeout_s)."""
+        if now - self._result_at < self.settings.result_timeout_s:
+            return _Refuse()
+        return self._act_finish(item, now)
 
     def _act_note_outcome(self, item: OutcomeReceived, now: float) -> None:
         self._next_message = item.message

@@ -12,7 +12,7 @@ from enum import Enum
 
 from drivers.keypad.keys import DIGITS, KEYS
 from terminal.keypad.errors import KeypadError
-from terminal.keypad.pinpad import PinPad
+from terminal.keypad.pinpad import PinDigits
 
 
 class Input(Enum):
@@ -56,7 +56,7 @@ class AppsOffered:
 class PinRequested:
     """The card wants a PIN. Digits go to `pinpad`; the state machine keeps only how many were typed."""
 
-    pinpad: PinPad = field(repr=False)
+    pinpad: PinDigits = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 On real hardware PIN entry belongs to a PCI PTS PIN pad that returns an enciphered PIN block (or does the
 offline VERIFY itself); the keypad FSM only drives its prompts. Here the FSM forwards each digit, each CLEAR
-and the final ENTER to a `PinPad` and keeps nothing but the count of digits, so no PIN digit can reach the
+and the final ENTER to a `PinDigits` and keeps nothing but the count of digits, so no PIN digit can reach the
 audit trail or a log through the keypad.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 
-class PinPad(Protocol):
+class PinDigits(Protocol):
     def add_digit(self, digit: str) -> None:
         """One more PIN digit ('0'-'9')."""
         ...

@@ -59,6 +59,14 @@ class TextDisplay:
             self._write("\n".join(lines) + "\n")
         self._flush()
 
+    def clear_receipt(self) -> None:
+        """A new sale starts on a clean screen: the last sale's receipt is gone from under the box."""
+        if self._receipt:
+            self._receipt = []
+            if self._redraw and self._last is not None:
+                last, self._last = self._last, None
+                self.show(last)
+
     def show_receipt(self, lines: list[str]) -> None:
         """Receipt lines, kept on screen under the box until the next receipt."""
         self._receipt = ["RECEIPT", *lines]

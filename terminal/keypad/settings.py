@@ -20,6 +20,7 @@ class KeypadSettings:
     currency: Currency = field(default_factory=lambda: currency_of("156"))  # [terminal] currency
     confirm_timeout_s: float = 5.0  # silence that dismisses a cancel confirmation ([keypad])
     bounce_s: float = 0.060  # same key again within this is contact bounce ([keypad] bounce_ms)
+    result_timeout_s: float = 60.0  # a result screen goes back to READY after this ([keypad] result_timeout_s)
 
     def __post_init__(self) -> None:
         if not (isinstance(self.max_amount, int) and 0 < self.max_amount <= MAX_AMOUNT_LIMIT):
@@ -57,6 +58,7 @@ def settings_from_config(config: Mapping[str, object]) -> KeypadSettings:
         currency=currency_of(str(currency)),
         confirm_timeout_s=_number(keypad, "confirm_timeout_s", "keypad", defaults.confirm_timeout_s),
         bounce_s=_number(keypad, "bounce_ms", "keypad", defaults.bounce_s * 1000) / 1000,
+        result_timeout_s=_number(keypad, "result_timeout_s", "keypad", defaults.result_timeout_s),
     )
 
 

@@ -168,7 +168,7 @@ TRANSITIONS: dict[S, dict[I, Transition]] = {
         I.F2: T("ignore", S.RESULT),
         I.F3: T("ignore", S.RESULT),
         I.F4: T("ignore", S.RESULT),
-        I.TICK: T("ignore", S.RESULT),
+        I.TICK: T("finish_if_shown_long", S.IDLE),  # refused until result_timeout_s after it was shown
         I.CARD_PRESENTED: T("amount_first", S.RESULT),
         I.APPS_OFFERED: T("out_of_sequence", S.RESULT),
         I.PIN_REQUESTED: T("out_of_sequence", S.RESULT),

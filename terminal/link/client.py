@@ -11,9 +11,12 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from terminal.link.errors import ConnectError, FrameError, LinkClosed, ResponseTimeout
 from terminal.link.framing import FrameDecoder, frame
+
+IDLE_TICK_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,9 @@ class HostLink:
                 self.close()
                 raise LinkClosed(f"connection lost while sending: {e}") from None
 
-    def receive(self, timeout_s: float) -> bytes:
-        """Wait for the one response frame to the request just sent."""
+    def receive(self, timeout_s: float, *, idle: Callable[[], None] | None = None) -> bytes:
+        """Wait for the one response frame to the request just sent. `idle` runs every IDLE_TICK_S while
+        nothing has come: the driver loop reads the keypad there, so an operator is never ignored."""
         deadline = time.monotonic() + timeout_s
         sock = self._sock
         if sock is None:
@@ -102,10 +106,12 @@ class HostLink:
             if left <= 0:
                 self.close()
                 raise ResponseTimeout(f"no response within {timeout_s:g} s")
-            sock.settimeout(left)
+            sock.settimeout(left if idle is None else min(left, IDLE_TICK_S))
             try:
                 data = sock.recv(65536)
             except (socket.timeout, TimeoutError):
+                if idle is not None:
+                    idle()
                 continue
             except OSError as e:
                 self.close()

@@ -7,7 +7,6 @@ on the wire and a reversal the sale queues is never raced by the worker.
 from __future__ import annotations
 
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -16,12 +15,14 @@ from terminal.config import Config
 from terminal.link.client import Endpoint, HostLink
 from terminal.store import Journal, StoreError
 from terminal.txn import saf
+from terminal.txn.clock import SYSTEM, Clock
 
 
 class SafWorker(threading.Thread):
-    def __init__(self, cfg: Config, journal_path: Path, interval_s: float = 5.0) -> None:
+    def __init__(self, cfg: Config, journal_path: Path, interval_s: float = 5.0, clock: Clock = SYSTEM) -> None:
         super().__init__(name="saf-drain", daemon=True)
         self.cfg = cfg
+        self.clock = clock
         self.journal_path = journal_path
         self.interval_s = interval_s
         self.lock = threading.Lock()
@@ -42,7 +43,7 @@ class SafWorker(threading.Thread):
             while not self._stopping.wait(self.interval_s):
                 with self.lock:
                     try:
-                        self.last_report = saf.drain(self.cfg, journal, link, time.time())
+                        self.last_report = saf.drain(self.cfg, journal, link, self.clock)
                     except StoreError as e:  # keep trying: the next sale will say the same, loudly
                         self.last_error = str(e)
         finally:

@@ -1,8 +1,10 @@
 """Named points in a transaction where a crash is most dangerous, so tests can crash exactly there.
 
-In production `reached` does nothing. The crash test sets POSTERM_CRASH_AT=<point> and the real process
-SIGKILLs itself at that point (no cleanup, no atexit, no flush: as a power cut would). The deterministic
-simulation replaces `hook` to raise instead, and restarts the engine from the journal.
+A `CrashPoints` object is handed to whatever does the I/O (the driver loop, the store-and-forward drain). In
+production it does nothing. `from_env()` reads POSTERM_CRASH_AT=<point>: the real process then SIGKILLs
+itself at that point (no cleanup, no atexit, no flush: as a power cut would). The deterministic simulation
+passes its own `CrashPoints(on_reach)` that raises instead, and restarts from the journal. No module global:
+two terminals in one test process never share a crash plan.
 """
 from __future__ import annotations
 
@@ -19,13 +21,27 @@ POINTS = (
 )
 
 
-def _sigkill_if_asked(point: str) -> None:
-    if os.environ.get("POSTERM_CRASH_AT") == point:
-        os.kill(os.getpid(), signal.SIGKILL)
+class CrashPoints:
+    def __init__(self, on_reach: Callable[[str], None] | None = None) -> None:
+        self._on_reach = on_reach
+
+    def reached(self, point: str) -> None:
+        if self._on_reach is not None:
+            self._on_reach(point)
 
 
-hook: Callable[[str], None] = _sigkill_if_asked
+def _sigkill_at(wanted: str) -> Callable[[str], None]:
+    def maybe_kill(point: str) -> None:
+        if point == wanted:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return maybe_kill
 
 
-def reached(point: str) -> None:
-    hook(point)
+def from_env() -> CrashPoints:
+    wanted = os.environ.get("POSTERM_CRASH_AT")
+    if wanted and wanted not in POINTS:
+        raise ValueError(f"POSTERM_CRASH_AT={wanted!r}: expected one of {', '.join(POINTS)}")
+    return CrashPoints(_sigkill_at(wanted) if wanted else None)
+
+
+NONE = CrashPoints()

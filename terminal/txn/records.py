@@ -39,10 +39,16 @@ class SaleResult:
     masked_pan: str
     entry_mode: str
     message: str
+    device_error: bool = False   # the card or reader failed before anything was sent: exit 4
+    reason: str = ""             # why, for the log and --json, when no transaction row exists
 
     @property
     def exit_code(self) -> int:
-        return EXIT.get(self.outcome, 3)
+        return 4 if self.device_error else EXIT.get(self.outcome, 3)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("device_error")
+        if not out["reason"]:
+            out.pop("reason")
+        return out

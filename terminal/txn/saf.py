@@ -16,14 +16,15 @@ from dataclasses import dataclass
 from typing import Callable
 
 from terminal.config import Config
-from terminal.iso8583 import MacError, MessageError, decode, encode
+from terminal.iso8583 import MessageError, encode
 from terminal.iso8583.builders import Original, Terminal, advice_0220, reversal_0400
-from terminal.iso8583.dialect import RESPONSE_MTI
 from terminal.link import LinkError
 from terminal.link.client import HostLink
 from terminal.store import Journal, SafRow, TxnRow
 from terminal.store.journal import SafOutcome
-from terminal.txn import crashpoints
+from terminal.txn.clock import SYSTEM, Clock
+from terminal.txn.crashpoints import NONE, CrashPoints
+from terminal.txn.exchange import NoAnswer, NotSent, Request, exchange
 from terminal.txn.sealing import SealError, unseal
 
 # Host answers that close an entry, per kind, with the journal line for each.
@@ -42,6 +43,7 @@ class DrainReport:
     pending: int = 0
     reversals_pending: int = 0
     error: str = ""
+    blocking_stan: int | None = None  # STAN of the transaction whose reversal holds everything else up
 
 
 def original_of(row: TxnRow) -> Original:
@@ -78,18 +80,22 @@ def _expired(cfg: Config, entry: SafRow, now: float) -> str:
     return ""
 
 
-def drain(cfg: Config, journal: Journal, link: HostLink, now: float, *, force: bool = False) -> DrainReport:
+def drain(cfg: Config, journal: Journal, link: HostLink, clock: Clock = SYSTEM, *, force: bool = False,
+          crash: CrashPoints = NONE) -> DrainReport:
     """Deliver what is due. `force` ignores backoff (an operator's `saf flush`, or a one-shot command that must
     clear reversals before its own request)."""
     report = DrainReport()
+    now = clock.now().epoch
     pending = journal.saf_pending_with_txn()
     ordered = [p for p in pending if p[0].kind == "reversal"] + [p for p in pending if p[0].kind != "reversal"]
     blocked = False
     carry: SafOutcome | None = None  # the last delivery's outcome, committed with the next attempt
 
-    def still_pending(entry: SafRow, error: str) -> None:
+    def still_pending(entry: SafRow, error: str, txn: TxnRow) -> None:
         report.pending += 1
         report.reversals_pending += entry.kind == "reversal"
+        if entry.kind == "reversal" and report.blocking_stan is None:
+            report.blocking_stan = txn.stan
         report.error = report.error or error
 
     def build(entry: SafRow, txn: TxnRow) -> tuple[str, bytes] | str:
@@ -98,7 +104,7 @@ def drain(cfg: Config, journal: Journal, link: HostLink, now: float, *, force: b
         if why:
             return why
         try:
-            return message_for(cfg, txn, entry, dt.datetime.now(dt.timezone.utc))
+            return message_for(cfg, txn, entry, clock.now().utc)
         except (SealError, MessageError) as e:
             return f"cannot be built: {e}"
 
@@ -112,7 +118,7 @@ def drain(cfg: Config, journal: Journal, link: HostLink, now: float, *, force: b
 
     for i, (entry, txn) in enumerate(ordered):
         if blocked or (not force and entry.next_at > now):
-            still_pending(entry, "waiting for backoff")
+            still_pending(entry, "waiting for backoff", txn)
             blocked = blocked or entry.kind == "reversal"  # nothing overtakes a reversal
             continue
         built = prebuilt.pop(entry.id, None) or build(entry, txn)
@@ -129,51 +135,40 @@ def drain(cfg: Config, journal: Journal, link: HostLink, now: float, *, force: b
             journal.saf_record(done=carry)
             carry = None
             journal.saf_note(entry.id, str(e), next_at)
-            still_pending(entry, str(e))
+            still_pending(entry, str(e), txn)
             blocked = True
             continue
         journal.saf_record(done=carry, attempt=(entry.id, next_at))
         carry = None
-        crashpoints.reached("saf_after_attempt")
-        outcome = _deliver_one(cfg, link, entry, mti, wire, lambda: build_next(i))
+        crash.reached("saf_after_attempt")
+        outcome = _deliver_one(cfg, link, entry, mti, wire, lambda: build_next(i), crash)
         if isinstance(outcome, SafOutcome):
             carry = outcome
             report.delivered += 1
             continue
-        journal.saf_note(entry.id, outcome)
-        still_pending(entry, outcome)
-        if entry.kind == "reversal" or isinstance(outcome, _LinkDown):
+        why = outcome.why if isinstance(outcome, NoAnswer) else outcome
+        journal.saf_note(entry.id, why)
+        still_pending(entry, why, txn)
+        if entry.kind == "reversal" or isinstance(outcome, NoAnswer):
             blocked = True  # nothing overtakes a reversal; an unreachable host is not tried for the rest
     journal.saf_record(done=carry)
     return report
 
 
-class _LinkDown(str):
-    """An error string that means the host could not be reached or did not answer."""
-
-
 def _deliver_one(cfg: Config, link: HostLink, entry: SafRow, mti: str, wire: bytes,
-                 while_waiting: Callable[[], None]) -> SafOutcome | str:
-    """The outcome to record when the host acknowledged; otherwise why not (the entry stays pending)."""
-    try:
-        link.send(wire)
-        crashpoints.reached("saf_after_send")
-        while_waiting()
-        raw = link.receive(cfg.host.timeout_s)
-        resp = decode(raw, cfg.keys.mac_key)
-    except MacError as e:
-        link.close()
-        return _LinkDown(f"bad MAC on the {RESPONSE_MTI[mti]}: {e}")
-    except (LinkError, MessageError) as e:
-        link.close()
-        return _LinkDown(str(e))
-    if resp.mti != RESPONSE_MTI[mti] or resp.fields.get(11) != f"{entry.stan:06d}":
-        link.close()
-        return _LinkDown(f"answer {resp.mti} STAN {resp.fields.get(11)} does not match {mti} STAN {entry.stan:06d}")
-    code = str(resp.fields.get(39))
+                 while_waiting: Callable[[], None], crash: CrashPoints) -> SafOutcome | NoAnswer | str:
+    """The outcome to record when the host acknowledged; NoAnswer when it could not be reached or did not
+    answer (nothing more is tried this drain); else why the host refused (the entry stays pending)."""
+    reply = exchange(link, Request(mti, f"{entry.stan:06d}", wire), cfg.keys.mac_key, cfg.host.timeout_s,
+                     crash=crash, sent_point="saf_after_send", while_waiting=while_waiting)
+    if isinstance(reply, NotSent):
+        return NoAnswer(reply.why)
+    if isinstance(reply, NoAnswer):
+        return reply
+    code = str(reply.message.fields.get(39))
     done = DONE[entry.kind].get(code)
     if done:
-        rrn = resp.fields.get(37) if entry.kind == "advice" else None
+        rrn = reply.message.fields.get(37) if entry.kind == "advice" else None
         return SafOutcome(entry.id, entry.txn_id, FINAL_STATE[entry.kind], f"{done} ({mti}, code {code})",
                           rrn=str(rrn) if rrn else None)
     return f"host answered {code} to the {mti}"

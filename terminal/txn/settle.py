@@ -5,15 +5,13 @@ pending advice is a sale the host's totals do not have yet. If any is left, the 
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
-from terminal.iso8583 import MacError, MessageError, decode, encode
+from terminal.iso8583 import encode
 from terminal.iso8583.builders import batch_upload_0320, settlement_0500
-from terminal.iso8583.dialect import RESPONSE_MTI
-from terminal.link import LinkError
 from terminal.txn import saf
 from terminal.txn.engine import Engine
+from terminal.txn.exchange import Answered, Request, exchange
 
 
 @dataclass
@@ -32,16 +30,13 @@ class SettleResult:
 
 def _exchange(engine: Engine, mti: str, fields: dict) -> tuple[str | None, str]:
     """(response code or None, error). Any link or message fault leaves the batch open, to try again."""
-    try:
-        raw = engine.link.exchange(encode(mti, fields, engine.cfg.keys.mac_key), engine.cfg.host.timeout_s)
-        resp = decode(raw, engine.cfg.keys.mac_key)
-    except (LinkError, MacError, MessageError) as e:
+    cfg = engine.cfg
+    reply = exchange(engine.link, Request(mti, fields[11], encode(mti, fields, cfg.keys.mac_key)), cfg.keys.mac_key,
+                     cfg.host.timeout_s)
+    if not isinstance(reply, Answered):
         engine.link.close()
-        return None, str(e)
-    if resp.mti != RESPONSE_MTI[mti] or resp.fields.get(11) != fields[11]:
-        engine.link.close()
-        return None, f"answer {resp.mti} for STAN {resp.fields.get(11)}, expected {RESPONSE_MTI[mti]} for {fields[11]}"
-    return str(resp.fields.get(39)), ""
+        return None, reply.why
+    return str(reply.message.fields.get(39)), ""
 
 
 def settle(engine: Engine) -> SettleResult:
@@ -54,12 +49,12 @@ def settle(engine: Engine) -> SettleResult:
                             f"({drained.error}); try again", credits, debits)
     term = saf.terminal_of(engine.cfg)
     sid, stan = j.begin_settlement(batch, credits, debits)
-    code, error = _exchange(engine, "0500", settlement_0500(term, dt.datetime.now(dt.timezone.utc), stan=stan,
+    code, error = _exchange(engine, "0500", settlement_0500(term, engine.clock.now().utc, stan=stan,
                                                             batch=batch, credits=credits, debits=debits))
     uploaded = 0
     if code == "95":
         for txn in j.batch_txns(batch):
-            fields = batch_upload_0320(term, saf.original_of(txn), dt.datetime.now(dt.timezone.utc),
+            fields = batch_upload_0320(term, saf.original_of(txn), engine.clock.now().utc,
                                        stan=j.next_stan(), rrn=txn.rrn or "", auth_code=txn.auth_code or "",
                                        response_code=txn.response_code or "00")
             up_code, error = _exchange(engine, "0320", fields)
@@ -69,7 +64,7 @@ def settle(engine: Engine) -> SettleResult:
                                     uploaded)
             uploaded += 1
         stan = j.next_stan()
-        code, error = _exchange(engine, "0500", settlement_0500(term, dt.datetime.now(dt.timezone.utc), stan=stan,
+        code, error = _exchange(engine, "0500", settlement_0500(term, engine.clock.now().utc, stan=stan,
                                                                 batch=batch, credits=credits, debits=debits,
                                                                 after_upload=True))
         if code == "95":

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from terminal.iso8583 import Message
-from terminal.iso8583.dialect import RESPONSE_MTI
 from terminal.iso8583.response_codes import Action, lookup
 
 REVERSAL_NO_RESPONSE = "68"
@@ -28,13 +27,8 @@ class Verdict:
     issuer_data: bytes = b""     # field 55 of the 0210, for the chip (tag 91, scripts 71/72)
 
 
-def from_response(request_mti: str, stan: int, response: Message) -> Verdict:
-    if response.mti != RESPONSE_MTI[request_mti]:
-        return Verdict("reversal_pending", f"answer was a {response.mti}, expected {RESPONSE_MTI[request_mti]}",
-                       "NO VALID RESPONSE: reversing, customer not charged", reversal=REVERSAL_NO_RESPONSE)
-    if response.fields.get(11) != f"{stan:06d}":
-        return Verdict("reversal_pending", f"response for STAN {response.fields.get(11)}, ours is {stan:06d}",
-                       "NO VALID RESPONSE: reversing, customer not charged", reversal=REVERSAL_NO_RESPONSE)
+def from_response(response: Message) -> Verdict:
+    """The verdict on an answer that exchange.read_answer accepted (our MTI and STAN, MAC verified)."""
     code = str(response.fields.get(39, ""))
     rc = lookup(code)
     rrn = response.fields.get(37)
@@ -51,6 +45,7 @@ def from_response(request_mti: str, stan: int, response: Message) -> Verdict:
 
 
 def no_response(why: str) -> Verdict:
+    """Sent, and nothing trustworthy came back (timeout, bad MAC, another STAN or MTI): reverse, never guess."""
     return Verdict("reversal_pending", f"{why}: outcome unknown", "NO RESPONSE: reversing, customer not charged",
                    reversal=REVERSAL_NO_RESPONSE)
 

@@ -77,8 +77,13 @@ def test_undeliverable_reversal_blocks_the_next_sale(host_sim, posterm, tmp_path
     posterm("sale", "7.00", "--config", cfg)
     second = posterm("sale", "8.00", "--config", cfg, "--json")
     assert second.code == 3 and second.json["outcome"] == "not_sent"
-    assert second.json["message"] == "HOST UNREACHABLE: earlier reversal pending, card not charged"
-    assert [decode(m, MAC_KEY).mti for m in host_sim.received] == ["0200", "0400", "0401"]  # no second 0200
+    # the operator line names the reversal that holds everything up, by the STAN of the sale it reverses
+    assert second.json["message"] == "NOT SENT: reversal of STAN 000001 still waiting for the host"
+    # a chip card in the same situation: the same outcome word, exit code and line (the chip declines Z3)
+    chip = posterm("sale", "9.00", "--config", cfg, "--reader", "emulated:visa", "--json")
+    assert (chip.code, chip.json["outcome"], chip.json["message"]) == (3, "not_sent", second.json["message"])
+    mtis = [decode(m, MAC_KEY).mti for m in host_sim.received]
+    assert mtis[:3] == ["0200", "0400", "0401"] and "0200" not in mtis[1:]  # no second 0200, ever
 
 
 def test_journal_row_committed_before_the_request_leaves(host_sim, posterm):

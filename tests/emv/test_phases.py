@@ -33,12 +33,27 @@ def test_candidates_sorted_by_priority_unprioritised_last():
     assert [x.label for x in ordered(c)] == ["a", "b", "c"]
 
 
+def _run_choice(candidates, interactive: bool, answer=None):
+    """Drive the choice generator: answer its ApplicationChoice prompt (if it yields one) with `answer`."""
+    gen = choose(candidates, interactive)
+    try:
+        prompt = next(gen)
+    except StopIteration as done:
+        return done.value, None
+    try:
+        gen.send(answer)
+    except StopIteration as done:
+        return done.value, prompt
+    raise AssertionError("choose yielded twice")
+
+
 def test_confirmation_needed_without_cardholder_interface_is_skipped():
     c = [Candidate(b"\x01", "needs", 1, True), Candidate(b"\x02", "plain", 2, False)]
-    assert choose(c, None).label == "plain"
-    assert choose(c[:1], None) is None
-    assert choose(c[:1], lambda cands: 0).label == "needs"
-    assert choose(c, lambda cands: None) is None
+    assert _run_choice(c, False)[0].label == "plain"
+    assert _run_choice(c[:1], False)[0] is None
+    chosen, prompt = _run_choice(c[:1], True, 0)
+    assert chosen.label == "needs" and prompt.labels == ("needs",)
+    assert _run_choice(c, True, None)[0] is None
 
 
 def test_cardholder_chooses_second_application(emv_sale):

@@ -5,7 +5,9 @@ import pytest
 
 from drivers.keypad.errors import KeyScriptError, KeySourceExhausted
 from drivers.keypad.script import ScriptedKeys, Wait, parse_key_script
-from terminal.keypad.runloop import read_amount
+from terminal.keypad.fsm import KeypadFSM
+from terminal.keypad.states import State
+from terminal.txn.operator import KeypadOperator, read_amount
 from terminal.keypad.settings import KeypadSettings
 
 
@@ -41,9 +43,11 @@ def test_virtual_clock_keys_at_a_human_pace_and_waits_in_ticks():
         keys.read(0.1)
 
 
-def run(script: str, max_amount: int = 100_000_000):
-    keys = ScriptedKeys.parse(script)
-    return read_amount(keys, keys.clock, max_amount)
+def run(script: str, max_amount: int = 100_000_000, **script_options):
+    """Amount entry as `posterm sale` without AMOUNT runs it: the keypad over the script, on its own clock."""
+    keys = ScriptedKeys.parse(script, **script_options)
+    fsm = KeypadFSM(KeypadSettings(max_amount=max_amount), start=State.AMOUNT_ENTRY)
+    return read_amount(KeypadOperator(fsm, keys, keys.clock))
 
 
 @pytest.mark.parametrize(
@@ -77,6 +81,19 @@ def test_read_amount_script_ending_early_is_an_error():
         run("1,2,3,ENTER")
 
 
-def test_read_amount_takes_the_scripts_own_clock_and_the_settings_maximum_by_default():
-    keys = ScriptedKeys.parse("9,9,9,CANCEL,WAIT:6,ENTER,ENTER")
-    assert read_amount(keys, settings=KeypadSettings(max_amount=500)) == 99
+def test_a_real_time_script_waits_real_seconds_and_types_at_once():
+    """`--keys` against a real host runs on the real clock: WAIT:S is S seconds of it, keys need no pace."""
+    now = [0.0]
+    slept = []
+
+    def sleep(s):
+        slept.append(s)
+        now[0] += s
+
+    keys = ScriptedKeys.parse("1,WAIT:0.5,2", clock=lambda: now[0], sleep=sleep)
+    assert keys.peek() == "1" and keys.read(0) == "1"
+    assert keys.peek() is None            # a WAIT comes first
+    assert keys.read(0.1) is None and now[0] == pytest.approx(0.1)
+    assert keys.read(None) == "2" and now[0] == pytest.approx(0.5)
+    with pytest.raises(KeySourceExhausted):
+        keys.read(0)

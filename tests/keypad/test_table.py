@@ -46,7 +46,7 @@ PIN = Screen("ENTER PIN", "**", "CNY 1.23")
 PROC = Screen("PROCESSING", "CNY 1.23", "Please wait")
 RES = Screen("APPROVED", "CNY 1.23", "Approved 123456")
 CC = Screen("CANCEL SALE?", "CNY 1.23", "ENTER=yes  other key=no")
-AB = Screen("SENT! ABORT = REVERSAL?", "CNY 1.23", "ENTER=reverse  other key=wait")
+AB = Screen("CANCEL SALE? it will be reversed", "CNY 1.23", "ENTER=yes  other=no")
 DECLINED = (S.RESULT, Screen("NOT APPROVED", "CNY 1.23", "Declined: insufficient funds"), ())
 
 

@@ -94,7 +94,7 @@ class SimLink:
                 self.log.append("response duplicated")
                 self._stale.append(out)
 
-    def receive(self, timeout_s: float) -> bytes:
+    def receive(self, timeout_s: float, idle=None) -> bytes:
         if self._stale and self.rng.random() < 0.5:
             return self._stale.pop(0)  # a late or duplicated answer to an earlier request
         if not self._pending:

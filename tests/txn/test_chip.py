@@ -106,16 +106,18 @@ def test_host_unreachable_default_action_codes_decline_z3(host_sim, tmp_path):
     the floor limit (TVR byte 4 bit 8) and the default TAC-Default (DC4000A800) has that bit: AAC, Z3."""
     e = engine_for(host_sim, tmp_path, port=_dead_port())
     (result, outcome), _ = sale(e, "visa")
-    assert (result.outcome, outcome.chip_response_code) == ("declined", "Z3")
+    # the same outcome word and exit code as a swipe with the host down: nothing was charged
+    assert (result.outcome, result.exit_code, outcome.chip_response_code) == ("not_sent", 3, "Z3")
+    assert result.message == "HOST UNREACHABLE: card not charged, try again"
     assert outcome.tvr[3] & 0x80 and e.journal.saf_pending() == []
-    assert "host unreachable; declined by the chip (Z3)" in e.journal.events(result.id)[-1][2]
+    assert "nothing sent; declined by the chip (Z3)" in e.journal.events(result.id)[-1][2]
 
 
 def test_host_unreachable_permissive_action_codes_approve_y3_and_advise_later(host_sim, tmp_path):
     """With TAC-Default all zero (and the card's IAC-Default not objecting) the card approves offline: the row
     whose 0200 never left becomes an offline approval with its advice, same STAN, one commit; delivered later."""
     from terminal.emv.config import TerminalConfig
-    from terminal.txn.chip import emv_config
+    from terminal.txn.emv_params import emv_config
     e = engine_for(host_sim, tmp_path, port=_dead_port())
     base = emv_config(e.cfg, contactless=False)
     permissive = replace(base, aids=tuple(replace(a, tac_default=bytes(5)) for a in base.aids))

@@ -13,13 +13,13 @@ import datetime as dt
 import os
 import random
 import tempfile
-import time
 from pathlib import Path
 
 
 from terminal.config import Config
 from terminal.store import Journal
-from terminal.txn import crashpoints
+from terminal.txn.clock import ManualClock
+from terminal.txn.crashpoints import CrashPoints
 from terminal.txn.engine import Engine
 from terminal.txn.settle import settle
 from terminal.txn.records import CardInput
@@ -33,15 +33,16 @@ CHIP = CardInput(entry_mode="051", masked_pan="476173******0010", pan="476173900
 TMP = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
 
 
-class Clock:
-    """Simulated time, starting now: SAF expiry compares it with the journal's wall-clock timestamps."""
+class SimClock(ManualClock):
+    """Simulated time, starting now (SAF expiry compares it with the journal's wall-clock timestamps); every
+    reading moves it on half a second, so backoff and deadlines see time pass without anyone sleeping."""
 
     def __init__(self) -> None:
-        self.start = self.t = time.time()
+        super().__init__(dt.datetime.now(dt.timezone.utc))
 
-    def __call__(self) -> float:
-        self.t += 0.5
-        return self.t
+    def now(self):
+        self.advance(0.5)
+        return super().now()
 
 
 def step(engine: Engine, op: str, rng: random.Random) -> None:
@@ -63,19 +64,21 @@ def run_schedule(seed: int, workdir: Path) -> tuple[list[str], list[str]]:
     rng = random.Random(seed)
     cfg = Config()
     link = SimLink(rng, Faults.random(rng), cfg.keys.mac_key)
-    clock = Clock()
-    local = lambda: dt.datetime(2026, 11, 25, 12, 0, 0) + dt.timedelta(seconds=int(clock.t - clock.start))  # noqa
+    clock = SimClock()
     path = workdir / f"sim-{seed}.sqlite3"
 
+    crashing = [True]
+
     def crash_hook(point: str) -> None:
-        if link._roll(link.faults.crash):
+        if crashing[0] and link._roll(link.faults.crash):
             link.log.append(f"CRASH at {point}")
             raise SimCrash(point)
 
     def new_engine() -> Engine:
-        return Engine(cfg, Journal(path), link, clock=clock, local_now=local)
+        engine = Engine(cfg, Journal(path), link, clock=clock, crash=CrashPoints(crash_hook))
+        engine.recover()   # the restart's explicit first step
+        return engine
 
-    crashpoints.hook = crash_hook
     try:
         engine = None
         for attempt in range(rng.randint(3, 10)):
@@ -90,7 +93,7 @@ def run_schedule(seed: int, workdir: Path) -> tuple[list[str], list[str]]:
                     if engine:
                         engine.journal.close()
                     engine = None
-        crashpoints.hook = lambda point: None
+        crashing[0] = False
         link.heal()
         if engine:
             engine.journal.close()
@@ -104,7 +107,6 @@ def run_schedule(seed: int, workdir: Path) -> tuple[list[str], list[str]]:
         engine.journal.close()
         return problems, link.log
     finally:
-        crashpoints.hook = crashpoints._sigkill_if_asked
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
 

@@ -1,0 +1,575 @@
+"""The sale core: one financial transaction (purchase, refund, void) as a sans-I/O state machine.
+
+`SaleCore.handle(event, now) -> effects`. The core never touches a card, a socket, the journal or a screen: the
+driver loop (terminal/txn/loop.py) performs each effect and feeds back what happened as the next event. Every
+(phase, event) pair is a row of `TABLE`; a pair that is not there is a defect of the driver and raises
+`SequenceError`. docs/txn.md renders the table (`python -m terminal.txn.doc`) and a test checks the two agree.
+
+A sale, as the table runs it:
+
+    WAIT_CARD --Swiped/CardKnown--------------------------> CHECKPOINT   (swipe, or card data already known)
+    WAIT_CARD --ChipPresented--> KERNEL --CardAnswered...--> CHECKPOINT   (the kernel asked to go online)
+                                 KERNEL --CardAnswered-----> DONE         (offline approve/decline, abort)
+    CHECKPOINT --OperatorSettled--> CLEARING --Cleared--> WRITING_AHEAD --Committed--> AWAIT_HOST
+    AWAIT_HOST --HostReplied--> DONE                                      (swipe)
+    AWAIT_HOST --HostReplied--> COMPLETING --CardAnswered...--> DONE      (chip: second GENERATE AC)
+
+Two rules no path may break: nothing is sent once the operator cancelled before the request left; after it
+left, a cancel is a reversal (reason 17) of an approval, never a silent drop.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Callable
+
+from terminal.card import mask_pan
+from terminal.card.chip_first import ChipFirstConfig, FallbackStore, SwipedTracks, card_key
+from terminal.config import Config
+from terminal.emv.apdu import Command
+from terminal.emv.issuer import HostResponse
+from terminal.emv.kernel import ApplicationChoice, EmvKernel, Finished, OnlineRequest, PinPrompt, Step
+from terminal.emv.outcome import Decision, Outcome
+from terminal.iso8583 import encode
+from terminal.iso8583.builders import PURCHASE, REFUND, VOID, Original, Terminal, field7, request_0200
+from terminal.keypad.inputs import CardPresented, RequestSent
+from terminal.txn.clock import Instant
+from terminal.txn.exchange import Answered, NoAnswer, NotSent, Reply, Request
+from terminal.txn.records import CardInput
+from terminal.txn.verdict import (REVERSAL_CANCELLED, REVERSAL_CANNOT_COMPLETE, Verdict, from_response,
+                                  no_response, not_sent)
+
+KINDS = {"purchase": PURCHASE, "refund": REFUND, "void": VOID}
+UNKNOWN_OUTCOME_ARC = "68"   # what the card is told when the host's answer never came: not approved
+CANCELLED_ARC = "17"         # what the card is told when the operator cancelled an approved sale
+CANCEL_LINE = "CANCELLED: sale reversed, customer not charged"
+CARD_DECLINED_LINE = "DECLINED BY CARD: sale reversed, customer not charged"
+
+
+class Phase(Enum):
+    WAIT_CARD = "waiting for the card"
+    KERNEL = "chip: kernel running"
+    CHECKPOINT = "operator checkpoint before sending"
+    CLEARING = "clearing earlier reversals"
+    WRITING_AHEAD = "writing ahead"
+    AWAIT_HOST = "waiting for the host"
+    COMPLETING = "chip: completing with the host's answer"
+    DONE = "done"
+
+
+class SequenceError(RuntimeError):
+    """The driver fed an event the core cannot get in this phase: a defect of the driver, never the operator."""
+
+
+# ---- events: what happened -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CardKnown:
+    """Card data is already in hand (a void names its original; tests and benchmarks)."""
+    card: CardInput
+
+
+@dataclass(frozen=True)
+class Swiped:
+    tracks: SwipedTracks = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ChipPresented:
+    contactless: bool
+    sequence_counter: int = 1        # 9F41, from the journal's counter
+
+
+@dataclass(frozen=True)
+class CardAnswered:
+    raw: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CardFault:
+    reason: str                      # card removed, reader gone, garbage from the reader
+
+
+@dataclass(frozen=True)
+class PinEntered:
+    block: bytes | None = field(repr=False)   # what the PinPrompt asked for; None: no PIN entered
+
+
+@dataclass(frozen=True)
+class ApplicationChosen:
+    index: int | None                # None: nobody chose
+
+
+@dataclass(frozen=True)
+class OperatorCancelled:
+    """CANCEL then ENTER on the keypad."""
+
+
+@dataclass(frozen=True)
+class OperatorSettled:
+    cancelled: bool                  # the keypad's answer at the checkpoint
+
+
+@dataclass(frozen=True)
+class Cleared:
+    reversals_pending: int
+    blocking_stan: int | None = None
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Committed:
+    row_id: int
+    stan: int
+    batch: int
+
+
+@dataclass(frozen=True)
+class HostReplied:
+    reply: Reply
+
+
+Event = (CardKnown | Swiped | ChipPresented | CardAnswered | CardFault | PinEntered | ApplicationChosen
+         | OperatorCancelled | OperatorSettled | Cleared | Committed | HostReplied)
+
+
+# ---- effects: what the driver must do -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class AwaitCard:
+    """Wait for the card (chip, tap or swipe) and report it."""
+
+
+@dataclass(frozen=True)
+class Transmit:
+    name: str
+    apdu: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PromptPin:
+    prompt: PinPrompt
+
+
+@dataclass(frozen=True)
+class PromptApplication:
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Notify:
+    """Tell the operator's keypad what the sale is doing (CardPresented, RequestSent)."""
+    event: CardPresented | RequestSent
+
+
+@dataclass(frozen=True)
+class SettleOperator:
+    """Handle the keys typed so far; an open cancel confirmation is answered before anything is sent."""
+
+
+@dataclass(frozen=True)
+class ClearReversals:
+    """Deliver pending reversals now: none may be overtaken by this request."""
+
+
+@dataclass(frozen=True)
+class WriteAhead:
+    """Commit the row (state 'sending') before the request may leave; report its id and STAN."""
+    kind: str
+    proc_code: str
+    amount: int
+    local_time: object
+    transmitted: str         # field 7 of the request, written ahead so a reversal can name it (field 90)
+    entry_mode: str
+    masked_pan: str
+    psn: str | None
+    original_id: int | None
+    sequence_counter: int | None
+
+
+@dataclass(frozen=True)
+class RecordEnded:
+    """A row that starts in its final state: declined by the chip offline, or not sent."""
+    kind: str
+    proc_code: str
+    amount: int
+    local_time: object
+    entry_mode: str
+    masked_pan: str
+    psn: str | None
+    state: str
+    reason: str
+    message: str
+    sequence_counter: int | None
+
+
+@dataclass(frozen=True)
+class RecordOfflineApproval:
+    """A chip's offline approval (Y1) with its sealed advice, one commit."""
+    kind: str
+    proc_code: str
+    amount: int
+    local_time: object
+    card: CardInput = field(repr=False)
+    chip_code: str
+    message: str
+    sequence_counter: int | None
+
+
+@dataclass(frozen=True)
+class Send:
+    request: Request = field(repr=False)
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class Conclude:
+    row_id: int
+    verdict: Verdict = field(repr=False)
+    voids: int | None                # a void's approval marks its original voided in the same commit
+
+
+@dataclass(frozen=True)
+class Reverse:
+    """Queue the reversal in the same commit as the state change, then try to deliver it at once."""
+    row_id: int
+    reason_code: str
+    why: str
+    message: str
+
+
+@dataclass(frozen=True)
+class GoOffline:
+    """Chip: unable to go online and the card approved (Y3): the sale's row becomes an offline approval."""
+    chip_code: str
+    card: CardInput = field(repr=False)
+    message: str
+
+
+@dataclass(frozen=True)
+class RecordChipFailure:
+    """A technical chip failure of this card: opens the way to its magstripe fallback (chip-first rules)."""
+    card_key: str | None
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The sale is over. The driver knows the sale's row, if one was written (Committed, or a Record*
+    effect); `outcome` names the ending of a sale that wrote none (refused swipe, card error, cancelled)."""
+    message: str
+    outcome: str | None = None       # for row-less endings: not_sent, cancelled
+    device_error: bool = False
+    reason: str = ""
+
+
+Effect = (AwaitCard | Transmit | PromptPin | PromptApplication | Notify | SettleOperator | ClearReversals
+          | WriteAhead | RecordEnded | RecordOfflineApproval | Send | Conclude | Reverse | GoOffline
+          | RecordChipFailure | Finish)
+
+
+# ---- the table: phase -> event -> (action, next phase) ------------------------------------------------------
+@dataclass(frozen=True)
+class Row:
+    action: str
+    next: Phase | None   # None: the action decides (it returns the phase)
+
+
+P = Phase
+TABLE: dict[Phase, dict[type, Row]] = {
+    P.WAIT_CARD: {
+        CardKnown: Row("take_known_card", P.CHECKPOINT),
+        Swiped: Row("take_swipe", None),                       # CHECKPOINT, or DONE when refused
+        ChipPresented: Row("start_kernel", None),                # KERNEL (DONE if the card fails at once)
+        CardFault: Row("end_card_fault", P.DONE),
+        OperatorCancelled: Row("end_cancelled", P.DONE),
+    },
+    P.KERNEL: {
+        CardAnswered: Row("kernel_card_answer", None),         # KERNEL, CHECKPOINT or DONE
+        CardFault: Row("kernel_card_fault", None),
+        PinEntered: Row("kernel_pin", None),
+        ApplicationChosen: Row("kernel_application", None),
+        OperatorCancelled: Row("end_cancelled", P.DONE),       # nothing sent yet: a clean cancel
+    },
+    P.CHECKPOINT: {
+        OperatorSettled: Row("after_checkpoint", None),        # CLEARING, or DONE when cancelled
+        OperatorCancelled: Row("end_cancelled", P.DONE),
+    },
+    P.CLEARING: {
+        Cleared: Row("after_clearing", None),                  # WRITING_AHEAD, or not sent
+        OperatorCancelled: Row("end_cancelled", P.DONE),
+    },
+    P.WRITING_AHEAD: {
+        Committed: Row("send_request", P.AWAIT_HOST),
+    },
+    P.AWAIT_HOST: {
+        OperatorCancelled: Row("note_cancel", P.AWAIT_HOST),   # reversed once the answer is in, if approved
+        HostReplied: Row("conclude", None),                    # DONE, or COMPLETING for a chip
+    },
+    P.COMPLETING: {
+        CardAnswered: Row("complete_card_answer", None),
+        CardFault: Row("complete_card_fault", None),
+        OperatorCancelled: Row("note_cancel", P.COMPLETING),   # too late: the outcome is decided
+    },
+    P.DONE: {
+        OperatorCancelled: Row("ignore", P.DONE),
+    },
+}
+
+
+class SaleCore:
+    """One transaction. `fallbacks` is read (never written) to apply the chip-first rules to a swipe."""
+
+    def __init__(self, cfg: Config, kind: str, amount: int, *, emv: object | None = None,
+                 fallbacks: FallbackStore | None = None, original: object | None = None,
+                 chip_first: ChipFirstConfig = ChipFirstConfig(),
+                 interactive_choice: bool = False, pin_entry: bool = False,
+                 unpredictable: Callable[[], bytes] | None = None) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"transaction kind {kind!r}: expected one of {', '.join(KINDS)}")
+        self.cfg, self.kind, self.amount = cfg, kind, amount
+        self.phase = Phase.WAIT_CARD
+        self.emv = emv                       # terminal.emv.config.TerminalConfig override (provisioning)
+        self.fallbacks = fallbacks
+        self.original = original             # the TxnRow a void names
+        self.chip_first = chip_first
+        self.interactive_choice = interactive_choice
+        self.pin_entry = pin_entry           # a PIN pad (or the operator's keypad) can take a PIN
+        self.unpredictable = unpredictable
+        self.card: CardInput | None = None
+        self.kernel: EmvKernel | None = None
+        self.outcome: Outcome | None = None  # the chip's last word
+        self.sequence_counter: int | None = None
+        self.started: Instant | None = None
+        self.row_id: int | None = None
+        self.stan: int | None = None
+        self.verdict: Verdict | None = None
+        self.cancel_requested = False
+        self._unsent_recorded = False
+        self.finished: Finish | None = None
+
+    def start(self, now: Instant) -> list[Effect]:
+        self.started = now
+        return [AwaitCard()]
+
+    def handle(self, event: Event, now: Instant) -> list[Effect]:
+        row = TABLE[self.phase].get(type(event))
+        if row is None:
+            raise SequenceError(f"sale core: {type(event).__name__} cannot happen while {self.phase.value}")
+        if row.action == "ignore":
+            return []
+        result = getattr(self, f"_{row.action}")(event, now)
+        effects, phase = result if isinstance(result, tuple) else (result, row.next)
+        assert phase is not None, row.action
+        self.phase = phase
+        for effect in effects:
+            if isinstance(effect, Finish):
+                self.finished = effect
+        return effects
+
+    # ---- card -------------------------------------------------------------------------------------------
+    def _take_known_card(self, event: CardKnown, now: Instant) -> list[Effect]:
+        self.card = event.card
+        return [SettleOperator()]
+
+    def _take_swipe(self, event: Swiped, now: Instant):
+        from terminal.card.swipe import tracks_to_card_data
+        if self.fallbacks is None:
+            raise SequenceError("sale core: a swipe needs the fallback store for the chip-first rules")
+        data = tracks_to_card_data(event.tracks, self.fallbacks, self.chip_first, now.local.date())
+        if not data.decision.allowed or data.track2 is None:
+            return [Finish(data.decision.operator_line, "not_sent", device_error=True,
+                           reason=data.decision.reason)], P.DONE
+        t2 = data.track2
+        self.card = CardInput(entry_mode=data.decision.entry_mode or "901", masked_pan=mask_pan(t2.pan),
+                              track2=t2.as_field35())
+        return [Notify(CardPresented()), SettleOperator()], P.CHECKPOINT
+
+    def _end_card_fault(self, event: CardFault, now: Instant) -> list[Effect]:
+        return [Finish(f"CARD ERROR: {event.reason}", "not_sent", device_error=True, reason=event.reason)]
+
+    def _end_cancelled(self, event: OperatorCancelled, now: Instant) -> list[Effect]:
+        return [Finish("CANCELLED: nothing sent", "cancelled")]
+
+    # ---- the EMV kernel -----------------------------------------------------------------------------------
+    def _start_kernel(self, event: ChipPresented, now: Instant) -> list[Effect]:
+        from terminal.emv.config import Transaction
+        from terminal.txn.emv_params import emv_config
+        self.sequence_counter = event.sequence_counter
+        config = self.emv or emv_config(self.cfg, event.contactless)
+        if self.emv is not None and event.contactless != config.contactless_interface:
+            config = replace(config, contactless_interface=event.contactless)
+        # 9A and 9F21 are the terminal's local date and time, from the same instant as fields 12 and 13.
+        txn = Transaction(amount=self.amount, transaction_type=0x20 if self.kind == "refund" else 0x00,
+                          sequence_counter=event.sequence_counter, now=now.local,
+                          unpredictable=self.unpredictable)
+        self.kernel = EmvKernel(config, txn, pin_entry=self.pin_entry, interactive_choice=self.interactive_choice)
+        effects, phase = self._kernel_step(self.kernel.start(), P.KERNEL)
+        return [Notify(CardPresented()), *effects], phase
+
+    def _kernel_step(self, step: Step, running: Phase) -> tuple[list[Effect], Phase]:
+        """Effects for the kernel's next step: a command for the card, a prompt, or its decision. `running` is
+        the phase the kernel runs in: KERNEL before going online, COMPLETING after."""
+        if isinstance(step, Command):
+            return [Transmit(step.name, step.apdu)], running
+        if isinstance(step, PinPrompt):
+            return [PromptPin(step)], running
+        if isinstance(step, ApplicationChoice):
+            return [PromptApplication(step.labels)], running
+        self.outcome = step.outcome
+        if isinstance(step, OnlineRequest):
+            self.card = _card_of(step.outcome, step.outcome.field55_request)
+            return [SettleOperator()], P.CHECKPOINT
+        assert isinstance(step, Finished)
+        return (self._offline_end(step.outcome) if running is P.KERNEL else self._online_end(step.outcome)), P.DONE
+
+    def _kernel_card_answer(self, event: CardAnswered, now: Instant):
+        return self._kernel_step(self.kernel.card_response(event.raw), P.KERNEL)
+
+    def _kernel_card_fault(self, event: CardFault, now: Instant):
+        return self._kernel_step(self.kernel.card_error(event.reason), P.KERNEL)
+
+    def _kernel_pin(self, event: PinEntered, now: Instant):
+        return self._kernel_step(self.kernel.pin_entered(event.block), P.KERNEL)
+
+    def _kernel_application(self, event: ApplicationChosen, now: Instant):
+        return self._kernel_step(self.kernel.application_chosen(event.index), P.KERNEL)
+
+    def _offline_end(self, outcome: Outcome) -> list[Effect]:
+        """The card decided without the host: approved (Y1), declined (Z1), or the read aborted."""
+        proc, cur = KINDS[self.kind], self.started
+        if outcome.decision is Decision.OFFLINE_APPROVED:
+            card = replace(_card_of(outcome, outcome.field55_advice or outcome.field55_request), pan=outcome.pan,
+                           expiry=outcome.expiry)
+            return [RecordOfflineApproval(self.kind, proc, self.amount, cur.local, card,
+                                          outcome.chip_response_code or "Y1", "APPROVED (OFFLINE)",
+                                          self.sequence_counter),
+                    Finish("APPROVED (OFFLINE)")]
+        if outcome.decision in (Decision.OFFLINE_DECLINED, Decision.UNABLE_ONLINE_DECLINED):
+            return [RecordEnded(self.kind, proc, self.amount, cur.local, outcome.entry_mode,
+                                mask_pan(outcome.pan or ""), outcome.psn or None, "declined",
+                                f"declined offline by the chip ({outcome.chip_response_code}): {outcome.reason}",
+                                "DECLINED BY CARD", self.sequence_counter),
+                    Finish("DECLINED BY CARD")]
+        effects: list[Effect] = []
+        if "blocked" not in outcome.reason:   # a blocked application opens no fallback
+            key = card_key(outcome.pan, self.chip_first.card_key_secret) if outcome.pan else None
+            effects.append(RecordChipFailure(key))
+        return effects + [Finish(f"CARD ERROR: {outcome.reason}", "not_sent", device_error=True,
+                                 reason=outcome.reason)]
+
+    # ---- going online -----------------------------------------------------------------------------------
+    def _after_checkpoint(self, event: OperatorSettled, now: Instant):
+        if event.cancelled:
+            return self._end_cancelled(OperatorCancelled(), now), P.DONE
+        return [ClearReversals()], P.CLEARING
+
+    def _after_clearing(self, event: Cleared, now: Instant):
+        if event.reversals_pending:
+            stan = f" of STAN {event.blocking_stan:06d}" if event.blocking_stan is not None else ""
+            line = f"NOT SENT: reversal{stan} still waiting for the host"
+            reason = f"an earlier reversal{stan} is still pending ({event.error}): nothing sent"
+            return self._not_sent(reason, line, recorded=False)
+        card = self.card
+        return [WriteAhead(self.kind, KINDS[self.kind], self.amount, self.started.local, field7(now.utc),
+                           card.entry_mode, card.masked_pan, card.psn,
+                           self.original.id if self.original is not None else None,
+                           self.sequence_counter)], P.WRITING_AHEAD
+
+    def _send_request(self, event: Committed, now: Instant) -> list[Effect]:
+        self.row_id, self.stan = event.row_id, event.stan
+        card = self.card
+        original = Original(KINDS[self.kind], self.amount, event.stan, self.started.local, card.entry_mode,
+                            event.batch, field7(now.utc), card.psn)
+        fields = request_0200(_terminal_of(self.cfg), original, now.utc, track2=card.track2, pan=card.pan,
+                              expiry=card.expiry, icc=card.icc, pin_block=card.pin_block,
+                              original_rrn=self.original.rrn if self.original is not None else None)
+        request = Request("0200", f"{event.stan:06d}", encode("0200", fields, self.cfg.keys.mac_key))
+        return [Notify(RequestSent()), Send(request, self.cfg.host.timeout_s)]
+
+    def _note_cancel(self, event: OperatorCancelled, now: Instant) -> list[Effect]:
+        self.cancel_requested = True
+        return []
+
+    def _not_sent(self, reason: str, line: str, *, recorded: bool):
+        """Nothing left the terminal. A chip is told 'unable to go online' and may still approve offline
+        (Y3); otherwise the sale ends 'not sent' for chip and swipe alike: the customer was not charged. The
+        journal line waits for the chip's word, so it can say what the card decided."""
+        self.verdict = Verdict("not_sent", reason, line)
+        self._unsent_recorded = recorded
+        if self.kernel is None:
+            return [self._record_not_sent(reason), Finish(line)], P.DONE
+        return self._kernel_step(self.kernel.host_response(None), P.COMPLETING)
+
+    def _record_not_sent(self, reason: str) -> Effect:
+        v = replace(self.verdict, reason=reason)
+        if self._unsent_recorded:
+            return Conclude(self.row_id, v, None)
+        card = self.card
+        return RecordEnded(self.kind, KINDS[self.kind], self.amount, self.started.local, card.entry_mode,
+                           card.masked_pan, card.psn, "not_sent", reason, v.message, self.sequence_counter)
+
+    def _conclude(self, event: HostReplied, now: Instant):
+        reply = event.reply
+        if isinstance(reply, NotSent):
+            verdict = not_sent(reply.why)
+            return self._not_sent(verdict.reason, verdict.message, recorded=True)
+        verdict = from_response(reply.message) if isinstance(reply, Answered) else no_response(reply.why)
+        self.verdict = verdict
+        voids = self.original.id if (self.kind == "void" and verdict.state == "approved"
+                                     and self.original is not None) else None
+        effects = [Conclude(self.row_id, verdict, voids)]
+        if verdict.reversal:
+            effects.append(Reverse(self.row_id, verdict.reversal, verdict.reason, verdict.message))
+        cancel = self.cancel_requested and verdict.state == "approved"
+        if cancel and self.kernel is None:
+            effects.append(Reverse(self.row_id, REVERSAL_CANCELLED, "operator cancelled after the request was sent",
+                                   CANCEL_LINE))
+        if self.kernel is None:
+            return effects + [Finish(CANCEL_LINE if cancel else verdict.message)], P.DONE
+        # The card hears the host's answer, unless the sale is being reversed: then it is told 'not approved'.
+        if verdict.reversal:
+            host = HostResponse(UNKNOWN_OUTCOME_ARC)
+        elif cancel:
+            host = HostResponse(CANCELLED_ARC)
+        else:
+            host = HostResponse(verdict.response_code or "", verdict.issuer_data)
+        step_effects, phase = self._kernel_step(self.kernel.host_response(host), P.COMPLETING)
+        return effects + step_effects, phase
+
+    # ---- the chip's final word ----------------------------------------------------------------------------
+    def _complete_card_answer(self, event: CardAnswered, now: Instant):
+        return self._kernel_step(self.kernel.card_response(event.raw), P.COMPLETING)
+
+    def _complete_card_fault(self, event: CardFault, now: Instant):
+        return self._kernel_step(self.kernel.card_error(event.reason), P.COMPLETING)
+
+    def _online_end(self, outcome: Outcome) -> list[Effect]:
+        verdict = self.verdict
+        assert verdict is not None
+        if verdict.state == "not_sent":
+            code = outcome.chip_response_code
+            if outcome.decision is Decision.UNABLE_ONLINE_APPROVED:
+                card = replace(_card_of(outcome, outcome.field55_advice), pan=outcome.pan, expiry=outcome.expiry)
+                line = "APPROVED (OFFLINE, HOST UNREACHABLE)"
+                return [self._record_not_sent(verdict.reason), GoOffline(code or "Y3", card, line),
+                        Finish(line)]
+            chip = f"; declined by the chip ({code})" if code else f"; chip: {outcome.reason}"
+            return [self._record_not_sent(verdict.reason + chip), Finish(verdict.message)]
+        if self.cancel_requested and verdict.state == "approved":
+            return [Reverse(self.row_id, REVERSAL_CANCELLED, "operator cancelled after the request was sent", CANCEL_LINE),
+                    Finish(CANCEL_LINE)]
+        if verdict.state == "approved" and (outcome.reversal_needed or not outcome.decision.approved):
+            why = outcome.reason or "the card declined after the host approved"
+            return [Reverse(self.row_id, REVERSAL_CANNOT_COMPLETE, f"chip: {why}", CARD_DECLINED_LINE),
+                    Finish(CARD_DECLINED_LINE)]
+        return [Finish(verdict.message)]
+
+
+def _terminal_of(cfg: Config) -> Terminal:
+    return Terminal(cfg.terminal.id, cfg.terminal.merchant_id, cfg.terminal.currency)
+
+
+def _card_of(outcome: Outcome, icc: bytes | None) -> CardInput:
+    """Card data for the 0200: track 2 equivalent (tag 57) when the card gave one, else PAN and expiry."""
+    track2 = outcome.track2 or None
+    return CardInput(entry_mode=outcome.entry_mode, masked_pan=mask_pan(outcome.pan or ""), track2=track2,
+                     pan=None if track2 else outcome.pan, expiry=None if track2 else outcome.expiry,
+                     psn=outcome.psn or None, icc=icc, pin_block=outcome.pin_block)

@@ -1,0 +1,236 @@
+"""The one driver loop: it owns every I/O of a transaction (card, keypad, PIN pad, link, journal commits,
+the clock) and runs the sans-I/O sale core. `posterm sale`, `posterm run`, `posterm demo`, settlement, the
+store-and-forward worker and the simulation all go through a `Driver`.
+
+    driver = Driver(cfg, journal, link)            # nothing is written yet
+    driver.recover()                               # explicit: queue reversals for in-doubt rows
+    result = driver.sale("purchase", 1234, ChipReader(open_channel), operator=keypad)
+
+Each effect of the core is performed here, in order, and what happened goes back to the core as an event.
+While the driver waits (for the card's answer, for the host), it polls the operator, so a CANCEL is seen at
+once; what it means is the core's business.
+"""
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+from drivers.errors import ReaderError
+from terminal.config import Config
+from terminal.emv.prompts import block_from
+from terminal.link.client import HostLink
+from terminal.store import Journal, TxnRow
+from terminal.store.fallbacks import JournalFallbackStore
+from terminal.txn import core as c
+from terminal.txn import saf
+from terminal.txn.cards import CardSource
+from terminal.txn.clock import SYSTEM, Clock
+from terminal.txn.crashpoints import NONE, CrashPoints
+from terminal.txn.exchange import Answered, NoAnswer, exchange
+from terminal.txn.operator import NoOperator, Operator
+from terminal.txn.pin_entry import KeypadPinPad
+from terminal.txn.records import OUTCOME, SaleResult
+from terminal.txn.recovery import recover
+from terminal.txn.sealing import AdviceData, seal
+
+log = logging.getLogger("terminal.txn")
+
+
+class Driver:
+    def __init__(self, cfg: Config, journal: Journal, link: HostLink, *, clock: Clock = SYSTEM,
+                 crash: CrashPoints = NONE, emv: object | None = None, tracer=None) -> None:
+        self.cfg, self.journal, self.link = cfg, journal, link
+        self.clock, self.crash = clock, crash
+        self.emv = emv              # kernel terminal data overriding the TOML's (a provisioning bundle)
+        self.tracer = tracer        # (name, command, response) of every APDU: tests and benchmarks only
+        self.last_core: c.SaleCore | None = None
+
+    # ---- steps of their own -------------------------------------------------------------------------------
+    def recover(self) -> list[int]:
+        """Queue a reversal for every transaction a crash left in doubt. Run once, before the first sale."""
+        return recover(self.journal)
+
+    def drain(self, *, force: bool = False) -> saf.DrainReport:
+        return saf.drain(self.cfg, self.journal, self.link, self.clock, force=force, crash=self.crash)
+
+    # ---- a sale -------------------------------------------------------------------------------------------
+    def sale(self, kind: str, amount: int, card: CardSource, *, operator: Operator | None = None,
+             pinpad: object | None = None, original: TxnRow | None = None,
+             on_request_sent=None) -> SaleResult:
+        """One transaction from the card to its result. `pinpad`: an emv.pin.PinPad that already knows the
+        PIN (the emulated cardholder); without one a PIN is typed on the operator's keypad."""
+        operator = operator or NoOperator()
+        core = c.SaleCore(self.cfg, kind, amount, emv=self.emv, fallbacks=JournalFallbackStore(self.journal),
+                          original=original, interactive_choice=operator.interactive,
+                          pin_entry=pinpad is not None or operator.interactive)
+        self.last_core = core
+        run = _Run(self, core, card, operator, pinpad, on_request_sent)
+        try:
+            return run.until_done()
+        finally:
+            card.close()
+
+
+class _Run:
+    """One sale's trip through the core: the effects queue and the row the sale wrote."""
+
+    def __init__(self, driver: Driver, core: c.SaleCore, card: CardSource, operator: Operator, pinpad,
+                 on_request_sent) -> None:
+        self.d, self.core, self.card, self.operator, self.pinpad = driver, core, card, operator, pinpad
+        self.on_request_sent = on_request_sent
+        self.row_id: int | None = None
+
+    def until_done(self) -> SaleResult:
+        start = getattr(self.operator, "start_sale", None)
+        if start:
+            start()
+        effects = deque(self.core.start(self.d.clock.now()))
+        while effects:
+            effect = effects.popleft()
+            for event in self.perform(effect):
+                if self.core.phase is c.Phase.DONE:
+                    break  # e.g. the answer of a card whose sale the operator just cancelled
+                effects.extend(self.core.handle(event, self.d.clock.now()))
+        finish = self.core.finished
+        if finish is None:
+            raise c.SequenceError(f"sale core stopped while {self.core.phase.value} with nothing to do")
+        result = self.result(finish)
+        self.operator.show_result(result.message, result.outcome in ("approved", "offline_approved"))
+        return result
+
+    # ---- the effects ----------------------------------------------------------------------------------------
+    def perform(self, e: c.Effect) -> list[c.Event]:
+        d, j = self.d, self.d.journal
+        match e:
+            case c.AwaitCard():
+                return [*self.operator.poll(), self.card.wait(j.next_tsc)]
+            case c.Transmit():
+                polled = self.operator.poll()
+                try:
+                    raw = self.card.transmit(e.apdu)
+                except ReaderError as err:
+                    return [*polled, c.CardFault(str(err) or type(err).__name__)]
+                if d.tracer:
+                    d.tracer(e.name, e.apdu, raw)
+                return [*polled, c.CardAnswered(raw)]
+            case c.PromptPin():
+                return self.pin(e)
+            case c.PromptApplication():
+                index = self.operator.choose(e.labels)
+                return [*self.operator.poll(), c.ApplicationChosen(index)]
+            case c.Notify():
+                self.operator.notify(e.event)
+                if self.on_request_sent and type(e.event).__name__ == "RequestSent":
+                    self.on_request_sent()
+                return []
+            case c.SettleOperator():
+                return [c.OperatorSettled(self.operator.settle())]
+            case c.ClearReversals():
+                report = d.drain(force=True)
+                return [c.Cleared(report.reversals_pending, report.blocking_stan, report.error)]
+            case c.WriteAhead():
+                row = j.begin(kind=e.kind, proc_code=e.proc_code, amount=e.amount, currency=d.cfg.terminal.currency,
+                              local_time=e.local_time, transmitted=e.transmitted, entry_mode=e.entry_mode,
+                              masked_pan=e.masked_pan, psn=e.psn, original_id=e.original_id, tsc=e.sequence_counter)
+                self.row_id = row.id
+                d.crash.reached("after_write_ahead")
+                return [c.Committed(row.id, row.stan, row.batch)]
+            case c.RecordEnded():
+                row = j.begin(kind=e.kind, proc_code=e.proc_code, amount=e.amount, currency=d.cfg.terminal.currency,
+                              local_time=e.local_time, transmitted="", entry_mode=e.entry_mode,
+                              masked_pan=e.masked_pan, psn=e.psn, state=e.state, reason=e.reason,
+                              message=e.message, tsc=e.sequence_counter)
+                self.row_id = row.id
+                return []
+            case c.RecordOfflineApproval():
+                row = record_offline_approval(j, d.cfg, kind=e.kind, proc_code=e.proc_code, amount=e.amount,
+                                              local_time=e.local_time, card=e.card, chip_code=e.chip_code,
+                                              message=e.message, tsc=e.sequence_counter)
+                self.row_id = row.id
+                return []
+            case c.Send():
+                idle = self._idle_poller()
+                reply = exchange(d.link, e.request, d.cfg.keys.mac_key, e.timeout_s, crash=d.crash,
+                                 idle=idle.poll)
+                if isinstance(reply, (Answered, NoAnswer)):
+                    d.crash.reached("after_response")
+                return [*idle.events, *self.operator.poll(), c.HostReplied(reply)]
+            case c.Conclude():
+                v = e.verdict
+                if v.response_code == "63":
+                    j.raise_key_alert(f"host answered 63 (security violation) to STAN {self.core.stan:06d}")
+                if not v.reversal:
+                    j.set_state(e.row_id, v.state, v.reason, response_code=v.response_code, auth_code=v.auth_code,
+                                rrn=v.rrn, message=v.message, voids=e.voids)
+                return []
+            case c.Reverse():
+                j.queue(e.row_id, "reversal", e.reason_code, "reversal_pending", e.why, message=e.message)
+                d.drain(force=True)
+                return []
+            case c.GoOffline():
+                card = e.card
+                advice = AdviceData(card.pan, card.expiry, card.icc, card.psn)
+                j.to_offline(self.row_id, e.chip_code, lambda txn_id: seal(d.cfg.keys.data_key, txn_id, advice),
+                             e.message)
+                return []
+            case c.RecordChipFailure():
+                JournalFallbackStore(j).record_chip_failure(e.card_key, d.clock.now().local.date())
+                return []
+            case c.Finish():
+                return []
+        raise c.SequenceError(f"driver: no way to perform {type(e).__name__}")
+
+    def pin(self, e: c.PromptPin) -> list[c.Event]:
+        """The emulated cardholder answers at once; otherwise the operator's keypad takes the PIN."""
+        if self.pinpad is not None:
+            return [c.PinEntered(block_from(self.pinpad, e.prompt))]
+        if not self.operator.interactive:
+            return [c.PinEntered(None)]
+        from terminal.emv.pin import Format0TdesKey
+        pad = KeypadPinPad(Format0TdesKey(self.d.cfg.keys.pin_key))
+        entered = self.operator.enter_pin(pad)
+        block = block_from(pad, e.prompt) if entered else None
+        pad.abandon()
+        return [*self.operator.poll(), c.PinEntered(block)]
+
+    def _idle_poller(self) -> "_Idle":
+        return _Idle(self.operator)
+
+    # ---- the result ------------------------------------------------------------------------------------------
+    def result(self, finish: c.Finish) -> SaleResult:
+        core, cfg = self.core, self.d.cfg
+        if self.row_id is None:
+            pan = core.outcome.masked_pan if core.outcome is not None and core.outcome.pan else (
+                core.card.masked_pan if core.card else "")
+            entry = core.card.entry_mode if core.card else (core.outcome.entry_mode if core.outcome else "")
+            return SaleResult(None, None, finish.outcome or "not_sent", None, None, None, core.amount,
+                              cfg.terminal.currency, pan, entry, finish.message, device_error=finish.device_error,
+                              reason=finish.reason)
+        row = self.d.journal.txn(self.row_id)
+        message = row.message or finish.message
+        if row.state == "reversed" and row.message.startswith("NO RESPONSE"):
+            message = "NO RESPONSE: transaction reversed, customer not charged"
+        return SaleResult(row.id, row.stan, OUTCOME[row.state], row.response_code, row.auth_code, row.rrn,
+                          row.amount, row.currency, row.masked_pan, row.entry_mode, message)
+
+
+class _Idle:
+    """Polls the operator while the host is working; keeps what the keypad decided for the core."""
+
+    def __init__(self, operator: Operator) -> None:
+        self.operator = operator
+        self.events: list[c.Event] = []
+
+    def poll(self) -> None:
+        self.events.extend(self.operator.poll())
+
+
+def record_offline_approval(journal: Journal, cfg: Config, *, kind: str, proc_code: str, amount: int, local_time,
+                            card, chip_code: str, message: str, tsc: int | None) -> TxnRow:
+    """An offline approval and its advice in one commit; the advice keeps PAN, expiry and field 55, sealed,
+    and never track 2 or a PIN block."""
+    advice = AdviceData(card.pan, card.expiry, card.icc, card.psn)
+    return journal.begin_offline(kind=kind, proc_code=proc_code, amount=amount, currency=cfg.terminal.currency,
+                                 local_time=local_time, entry_mode=card.entry_mode, masked_pan=card.masked_pan,
+                                 psn=card.psn, chip_code=chip_code, message=message, tsc=tsc,
+                                 seal=lambda txn_id: seal(cfg.keys.data_key, txn_id, advice))
