@@ -49,7 +49,9 @@ def scripted_operator(text: str, cfg: Config, *, amount: int | None = None, star
         fsm = KeypadFSM.for_sale(settings, amount)
     else:
         fsm = KeypadFSM(settings, start=State.IDLE if start_idle else State.AMOUNT_ENTRY)
-    return KeypadOperator(fsm, keys, time.monotonic, show, hold_ignored=True)
+    # With the amount on the command line the script is a cashier acting on one sale in flight: the terminal
+    # takes the card's highest-priority application rather than wait for a choice (docs/decisions.md).
+    return KeypadOperator(fsm, keys, time.monotonic, show, hold_ignored=True, chooses_application=amount is None)
 
 
 def keyed_amount(operator) -> int | None:

@@ -61,7 +61,7 @@ class Driver:
         PIN (the emulated cardholder); without one a PIN is typed on the operator's keypad."""
         operator = operator or NoOperator()
         core = c.SaleCore(self.cfg, kind, amount, emv=self.emv, fallbacks=JournalFallbackStore(self.journal),
-                          original=original, interactive_choice=operator.interactive,
+                          original=original, interactive_choice=operator.chooses_application,
                           pin_entry=pinpad is not None or operator.interactive)
         self.last_core = core
         run = _Run(self, core, card, operator, pinpad, on_request_sent)

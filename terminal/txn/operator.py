@@ -35,7 +35,8 @@ class OperatorQuit(Exception):
 
 
 class Operator(Protocol):
-    interactive: bool
+    interactive: bool            # someone can type at the keypad (a PIN, answers to the terminal)
+    chooses_application: bool    # offer the card's application list (else the highest priority is taken)
     def notify(self, event: CardPresented | RequestSent) -> None: ...
     def poll(self) -> list[OperatorCancelled]: ...
     def settle(self) -> bool: ...
@@ -48,6 +49,7 @@ class NoOperator:
     """A sale with nobody at the keypad (`posterm sale AMOUNT` without --keys, tests, benchmarks)."""
 
     interactive = False
+    chooses_application = False
     cancelled = False
 
     def notify(self, event: CardPresented | RequestSent) -> None:
@@ -79,9 +81,12 @@ class KeypadOperator:
     interactive = True
 
     def __init__(self, fsm: KeypadFSM, keys: KeySource, clock: Callable[[], float],
-                 show: Callable[[Screen], None] = lambda screen: None, *, hold_ignored: bool = False) -> None:
+                 show: Callable[[Screen], None] = lambda screen: None, *, hold_ignored: bool = False,
+                 chooses_application: bool = True) -> None:
         self.fsm, self.keys, self.clock, self.show = fsm, keys, clock, show
         self.hold_ignored = hold_ignored
+        self.chooses_application = chooses_application
+        self.exhausted = False   # a script that has ended is an operator who says nothing more
         self.effects: list[Effect] = []
         self.in_flight = False
         self._reported = 0   # effects already turned into core events
@@ -103,8 +108,14 @@ class KeypadOperator:
         return TRANSITIONS[self.fsm.state][input_of(key)].action == "ignore"
 
     def pump(self, timeout: float) -> None:
-        """Wait up to `timeout` for one key and feed it (a tick when none came)."""
-        key = None if self._held() else self.keys.read(timeout)
+        """Wait up to `timeout` for one key and feed it (a tick when none came). Between sales the end of a
+        script ends the terminal (KeySourceExhausted); during one, the script has simply nothing more to say."""
+        try:
+            key = None if (self._held() or self.exhausted) else self.keys.read(timeout)
+        except KeySourceExhausted:
+            if not self.in_flight:
+                raise
+            self.exhausted, key = True, None
         if key == QUIT:
             raise OperatorQuit()
         self.feed(Tick() if key is None else key)
@@ -112,9 +123,12 @@ class KeypadOperator:
     def drain(self) -> None:
         """Feed the keys already typed, without waiting; a tick lets a confirmation's silence expire."""
         while not self._held():
+            if self.exhausted:
+                break
             try:
                 key = self.keys.read(0)
             except KeySourceExhausted:
+                self.exhausted = self.in_flight
                 break
             if key is None:
                 break
@@ -138,6 +152,8 @@ class KeypadOperator:
                 if isinstance(effect, Cancelled):
                     return None
             seen = len(self.effects)
+            if self.exhausted:
+                return None   # nobody will answer: as if nobody chose / typed a PIN
             self.pump(TICK_S)
 
     # ---- what the driver asks -------------------------------------------------------------------------------
@@ -154,7 +170,7 @@ class KeypadOperator:
     def settle(self) -> bool:
         """The checkpoint before sending: typed keys handled; an open cancel confirmation answered first."""
         self.drain()
-        while self.fsm.state in CONFIRMATIONS and not self._cancelled():
+        while self.fsm.state in CONFIRMATIONS and not self._cancelled() and not self.exhausted:
             self.pump(TICK_S)
         return self._cancelled()
 
