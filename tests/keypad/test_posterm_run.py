@@ -132,3 +132,64 @@ def test_sale_without_amount_is_keyed_at_the_terminal(tmux, tmp_path):
     tmux.keys("Enter")
     shown = tmux.wait_for("EXIT=")
     assert '"amount": 450' in shown.replace("\n", "") and "EXIT=3" in shown  # no host at 127.0.0.1:9: not sent
+
+
+RUN_READERS = [("emulated-swipe:magstripe", "1234", False), ("emulated:unionpay", "123456", True),
+               ("emulated:contactless", "1234", False)]
+
+
+def _start_run(tmux, tmp_path, host_sim, reader: str, pin: str, chooses: bool) -> None:
+    """`posterm run` at a real terminal against a host that answers after 1.5 s; the operator keys 12.34."""
+    from terminal.hostsim.rules import Rule
+    host_sim.rules.append(Rule(mti="0200", delay_s=1.5))
+    config = tmp_path / "posterm.toml"
+    config.write_text(TERMINAL_TABLES.replace("127.0.0.1:9", f"127.0.0.1:{host_sim.port}")
+                      .replace("[keys]", "timeout_s = 5\n[keys]"))
+    tmux.keys(f"{POSTERM} run --config {config} --reader {reader} --pin {pin} --data-dir {tmp_path / 'data'}; "
+              "echo EXIT=$?", "Enter")
+    tmux.wait_for("READY")
+    tmux.keys("1", "2", "3", "4", "Enter")
+    tmux.wait_for("CONFIRM AMOUNT", "CNY 12.34")
+    tmux.keys("Enter")
+    if chooses:  # two applications on the card: the keypad offers them
+        tmux.wait_for("SELECT APPLICATION")
+        tmux.keys("Enter")
+    tmux.wait_for("PROCESSING")
+
+
+def _host_mtis(host_sim) -> list[tuple[str, str | None]]:
+    from terminal.iso8583 import decode
+    from tests.fixtures.host import MAC_KEY
+    return [(m.mti, m.fields.get(39)) for m in (decode(raw, MAC_KEY) for raw in host_sim.received)]
+
+
+@pytest.mark.parametrize("reader, pin, chooses", RUN_READERS)
+def test_run_cancel_while_processing_reverses_the_approval(tmux, tmp_path, host_sim, reader, pin, chooses):
+    _start_run(tmux, tmp_path, host_sim, reader, pin, chooses)
+    tmux.keys("Escape")   # CANCEL while the host works: asked, not done
+    tmux.wait_for("CANCEL SALE? it will be reversed", "ENTER=yes  other=no")
+    tmux.keys("Enter")
+    tmux.wait_for("NOT APPROVED", "CANCELLED: sale reversed")
+    assert _host_mtis(host_sim) == [("0200", None), ("0400", "17")]
+    tmux.keys("C-c")
+    tmux.wait_for("EXIT=0")
+
+
+@pytest.mark.parametrize("reader, pin, chooses", RUN_READERS)
+def test_run_cancel_dismissed_and_early_keys_do_not_dismiss_the_result(tmux, tmp_path, host_sim, reader, pin,
+                                                                       chooses):
+    _start_run(tmux, tmp_path, host_sim, reader, pin, chooses)
+    tmux.keys("Escape")
+    tmux.wait_for("CANCEL SALE? it will be reversed")
+    tmux.keys("5")        # any other key: the sale goes on
+    tmux.wait_for("PROCESSING", absent="CANCEL SALE?")
+    tmux.keys("Enter")    # typed while waiting for the host: spent there, it must not dismiss the result
+    tmux.wait_for("APPROVED", "RECEIPT")
+    time.sleep(0.5)
+    assert "APPROVED" in tmux.screen() and "READY" not in tmux.screen()
+    assert [m for m, _ in _host_mtis(host_sim)] == ["0200"]
+    tmux.keys("7")        # a key after the result: the next sale, on a clean screen
+    shown = tmux.wait_for("ENTER AMOUNT", "CNY 0.07")
+    assert "RECEIPT" not in shown
+    tmux.keys("C-c")
+    tmux.wait_for("EXIT=0")
