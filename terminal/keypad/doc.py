@@ -65,19 +65,27 @@ def render_table() -> str:
     )
 
 
-def generated_section(doc: str) -> str:
-    """The text between the markers in `doc` (ValueError naming the missing marker)."""
-    for marker in (BEGIN, END):
+def generated_between(doc: str, begin: str, end: str, what: str) -> str:
+    """The text between two markers in `doc` (ValueError naming the missing marker)."""
+    for marker in (begin, end):
         if marker not in doc:
-            raise ValueError(f"keypad doc: marker {marker!r} not found")
-    return doc.split(BEGIN, 1)[1].split(END, 1)[0].strip("\n")
+            raise ValueError(f"{what}: marker {marker!r} not found")
+    return doc.split(begin, 1)[1].split(end, 1)[0].strip("\n")
+
+
+def splice(doc: str, begin: str, end: str, body: str) -> str:
+    """`doc` with the text between the markers replaced by `body`."""
+    before, rest = doc.split(begin, 1)
+    _, after = rest.split(end, 1)
+    return f"{before}{begin}\n{body}\n{end}{after}"
+
+
+def generated_section(doc: str) -> str:
+    return generated_between(doc, BEGIN, END, "keypad doc")
 
 
 def rewrite(path: Path) -> None:
-    doc = path.read_text(encoding="utf-8")
-    before, rest = doc.split(BEGIN, 1)
-    _, after = rest.split(END, 1)
-    path.write_text(f"{before}{BEGIN}\n{render_table()}\n{END}{after}", encoding="utf-8")
+    path.write_text(splice(path.read_text(encoding="utf-8"), BEGIN, END, render_table()), encoding="utf-8")
 
 
 if __name__ == "__main__":
