@@ -15,12 +15,8 @@ within a sampling interval of the end of the last-but-one sale; the highest RSS 
     python -m bench.bench_memory --sales 2000     # a quick check (or POSTERM_BENCH_SALES=2000)
     python -m bench.bench_memory --reader emulated:visa
 
-TODO(mixed readers): the budget is meant for a mix of chip (emulated:unionpay / emulated:visa), swipe
-(emulated-swipe:magstripe) and tap (emulated:contactless) sales in one process, but `posterm run` takes a
-single --reader today (terminal/cli/operator_sale.py parses it once per process), so one process cannot mix
-them. Until it can (e.g. a reader spec that rotates, or a key that picks the reader), this bench runs the chip
-sale only; once it can, make READER a list (with each reader's keys: a swipe or a tap has no application
-choice, so no third ENTER) and build the script to alternate.
+The sales mix chip (emulated:visa), swipe (emulated-swipe:magstripe) and tap (emulated:contactless): `posterm
+run` given --reader more than once takes the readers in turn, one per sale.
 """
 from __future__ import annotations
 
@@ -40,9 +36,9 @@ ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 SALES = 20_000
 ANCHOR_SALES = 1_000
 BUDGET_MB = 1.0
-READER = "emulated:unionpay"  # TODO(mixed readers): chip, swipe and tap in one process; see the docstring
-SALE_KEYS = "1,2,3,ENTER,ENTER,ENTER"  # amount CNY 1.23, confirm, confirm, first application (no PIN key:
-#                                        the emulated cardholder's PIN comes from --pin or the card profile)
+READERS = ("emulated:visa", "emulated-swipe:magstripe", "emulated:contactless")  # chip, swipe, tap in turn
+SALE_KEYS = "1,2,3,ENTER,ENTER"  # amount CNY 1.23, confirm; the next sale's first digit dismisses the result
+#                                  (no PIN key: the emulated cardholder's PIN comes from the card profile)
 SAMPLE_S = 0.02
 
 # The kernel caps one argv string at 128 KiB (MAX_ARG_STRLEN): --keys for more than about 5,600 sales cannot be
@@ -83,10 +79,10 @@ class SaleCounter:
             self.conn.close()
 
 
-def run_sales(sales: int, reader: str, port: int, data_dir: Path, pin: str | None = None) -> dict:
+def run_sales(sales: int, readers: list[str], port: int, data_dir: Path, pin: str | None = None) -> dict:
     """One `posterm run` making `sales` sales: its (sales done, VmRSS kB, seconds) samples, the purchases the
     journal holds at the end, and the wall time."""
-    args = ["run", "--reader", reader, "--host", f"127.0.0.1:{port}", "--data-dir", str(data_dir),
+    args = ["run", *[a for r in readers for a in ("--reader", r)], "--host", f"127.0.0.1:{port}", "--data-dir", str(data_dir),
             "--keys", ",".join([SALE_KEYS] * sales)]
     if pin:
         args += ["--pin", pin]
@@ -138,14 +134,15 @@ def rss_at(samples: list[tuple[int, int]], sales: int) -> tuple[int, int]:
 
 def main(sales: int | None = None, reader: str | None = None, pin: str | None = None) -> dict:
     sales = sales or int(os.environ.get("POSTERM_BENCH_SALES", SALES))
-    reader = reader or os.environ.get("POSTERM_BENCH_READER", READER)
+    reader = reader or os.environ.get("POSTERM_BENCH_READER")
+    readers = [reader] if reader else list(READERS)
     anchor_sales = min(ANCHOR_SALES, sales // 2)
     host = subprocess.Popen([sys.executable, "-m", "terminal.cli.main", "host-sim", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=ENV)
     try:
         port = int(host.stdout.readline().rsplit(":", 1)[1])
         with tempfile.TemporaryDirectory() as tmp:
-            run = run_sales(sales, reader, port, Path(tmp) / "data", pin)
+            run = run_sales(sales, readers, port, Path(tmp) / "data", pin)
     finally:
         host.terminate()
         host.wait(10)
@@ -156,7 +153,7 @@ def main(sales: int | None = None, reader: str | None = None, pin: str | None = 
     growth_mb = (last_kb - anchor_kb) / 1024
     per_sale = (last_kb - anchor_kb) * 1024 / max(1, last_done - at_anchor)
     ok = growth_mb < BUDGET_MB
-    print(f"memory of one `posterm run` process, {sales:,} scripted sales ({reader}), "
+    print(f"memory of one `posterm run` process, {sales:,} scripted sales ({' / '.join(readers)}), "
           f"{run['made']:,} made in {run['seconds']:.0f} s")
     print(f"  RSS after {at_anchor:>6,} sales (anchor)      {anchor_kb / 1024:8.1f} MB")
     print(f"  RSS after {last_done:>6,} sales (last sample) {last_kb / 1024:8.1f} MB   ratio "
@@ -165,7 +162,7 @@ def main(sales: int | None = None, reader: str | None = None, pin: str | None = 
           f"   (budget < {BUDGET_MB:g} MB: {'within' if ok else 'OVER'})")
     if run["made"] != sales:
         print(f"  note: the journal holds {run['made']:,} purchases for {sales:,} scripted sales")
-    return {"sales": sales, "reader": reader, "anchor_sales": at_anchor, "anchor_mb": anchor_kb / 1024,
+    return {"sales": sales, "readers": readers, "anchor_sales": at_anchor, "anchor_mb": anchor_kb / 1024,
             "last_sales": last_done, "last_mb": last_kb / 1024, "growth_mb": growth_mb,
             "bytes_per_sale": per_sale, "peak_mb": peak_kb / 1024, "within_budget": ok}
 
@@ -174,7 +171,7 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser(prog="python -m bench.bench_memory", description=__doc__.split("\n\n")[0])
     p.add_argument("--sales", type=int, help=f"sales in the one process (default {SALES:,}, "
                    "or POSTERM_BENCH_SALES)")
-    p.add_argument("--reader", help=f"reader spec for `posterm run` (default {READER})")
+    p.add_argument("--reader", help=f"one reader spec for `posterm run` (default: {', '.join(READERS)} in turn)")
     p.add_argument("--pin", help="--pin for `posterm run` (default: the emulated card profile's own PIN)")
     a = p.parse_args()
     main(a.sales, a.reader, a.pin)

@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "default: this terminal")
     p.add_argument("--data-dir", help="where the journal lives")
     p.add_argument("--host", help="HOST:PORT of the acquirer")
-    p.add_argument("--reader", help="reader spec (default emulated-swipe:magstripe)")
+    p.add_argument("--reader", action="append", metavar="SPEC",
+                   help="reader spec (default emulated-swipe:magstripe); given more than once, the sales take "
+                        "the readers in turn (a test rig presenting chip, tap and swipe cards in one session)")
     p.add_argument("--pin", help="for emulated readers: the PIN the emulated cardholder enters")
     p.set_defaults(run=run)
 
@@ -65,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     display = TextDisplay(sys.stdout.write, sys.stdout.flush, redraw=args.keys is None and sys.stdout.isatty())
     try:
         cfg = load_config(args)
-        spec = parse_reader(args.reader or DEFAULT_READER)
+        specs = [parse_reader(r) for r in (args.reader or [DEFAULT_READER])]
         operator = _operator(args, cfg, display)
     except (KeypadSettingsError, KeyScriptError, KeyMapError, ConfigError, UsageError) as exc:
         print(f"posterm run: {exc}", file=sys.stderr)
@@ -79,9 +81,12 @@ def run(args: argparse.Namespace) -> int:
     driver.recover()
     worker = SafWorker(cfg, journal_path(args) / "journal.sqlite3")
     worker.start()
-    pinpad = emulated_pinpad(cfg, spec, args.pin)
+    readers = [(spec, emulated_pinpad(cfg, spec, args.pin)) for spec in specs]
+    made = [0]
 
     def sale(amount_minor: int) -> None:
+        spec, pinpad = readers[made[0] % len(readers)]
+        made[0] += 1
         with worker.paused():   # the worker's drain and this sale never interleave on the wire
             result = driver.sale("purchase", amount_minor, card_source(spec), operator=operator, pinpad=pinpad)
         if result.outcome in ("approved", "offline_approved"):

@@ -24,6 +24,9 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
 
 
+CACHE_KIB = 256
+
+
 class Database:
     """Holds the connection so that every part writes through the same one, in the same commits."""
 
@@ -40,6 +43,9 @@ class Database:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
+            # A terminal runs for months: a bounded page cache (256 KiB, not SQLite's 2 MiB default) keeps a
+            # long `posterm run` flat in memory; the journal's hot pages (recent rows, the queue) fit in it.
+            conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             conn.executescript(files("terminal.store").joinpath("schema.sql").read_text())
             migrate(conn)
         except (sqlite3.Error, OSError, StoreError) as e:

@@ -110,6 +110,8 @@ class KeypadOperator:
     def pump(self, timeout: float) -> None:
         """Wait up to `timeout` for one key and feed it (a tick when none came). Between sales the end of a
         script ends the terminal (KeySourceExhausted); during one, the script has simply nothing more to say."""
+        if self.exhausted and not self.in_flight:
+            raise KeySourceExhausted("the key script ended during the last sale")
         try:
             key = None if (self._held() or self.exhausted) else self.keys.read(timeout)
         except KeySourceExhausted:
