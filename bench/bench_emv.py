@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 from drivers.emulated.inprocess import InProcessChannel
 from drivers.emulated.vcard import load_profile
-from terminal.emv.config import TerminalConfig, Transaction
+from terminal.emv.config import EmvTerminalData, Transaction
 from terminal.emv.gpo import parse_afl
 from terminal.emv.issuer import HostResponse
 from terminal.emv.kernel import EmvKernel
@@ -48,7 +48,7 @@ def minimum_round_trips(card, cvm: str) -> int:
 def one_sale(profile: str):
     card = load_profile(profile)
     channel = TimedChannel(InProcessChannel(card), clock=time.process_time)
-    kernel = EmvKernel(TerminalConfig(contactless_interface=profile == "contactless"), Transaction(12345, now=SALE_TIME),
+    kernel = EmvKernel(EmvTerminalData(contactless_interface=profile == "contactless"), Transaction(12345, now=SALE_TIME),
                        pinpad=EmulatedPinPad(PINS[profile]))
     runner = KernelRunner(channel, kernel)
     start = time.process_time()
@@ -61,6 +61,47 @@ def one_sale(profile: str):
         out = runner.complete(HostResponse("00", data))
     total = time.process_time() - start
     return out, total - channel.spent - issuer, channel.inner.exchanges, card
+
+
+def one_core_sale(profile: str) -> float:
+    """The same sale through the sale core (terminal/txn/core.py), as the driver loop runs it, without the
+    journal and the link: the core's CPU on top of the kernel's, minus the card's and the issuer's."""
+    from terminal.config import Config
+    from terminal.emv.prompts import block_from
+    from terminal.iso8583 import Message
+    from terminal.txn import core as c
+    from terminal.txn.clock import ManualClock
+    from terminal.txn.exchange import Answered
+    card = load_profile(profile)
+    channel = TimedChannel(InProcessChannel(card), clock=time.process_time)
+    clock, pinpad = ManualClock(), EmulatedPinPad(PINS[profile])
+    sale = c.SaleCore(Config(), "purchase", 12345, pin_entry=True)
+    issuer = 0.0
+    start = time.process_time()
+    effects = sale.start(clock.now())
+    events = {c.AwaitCard: lambda e: c.ChipPresented(profile == "contactless", 1),
+              c.PromptPin: lambda e: c.PinEntered(block_from(pinpad, e.prompt)),
+              c.SettleOperator: lambda e: c.OperatorSettled(False),
+              c.ClearReversals: lambda e: c.Cleared(0),
+              c.WriteAhead: lambda e: c.Committed(1, 1, 1)}
+    while effects:
+        effect = effects.pop(0)
+        if isinstance(effect, c.Transmit):
+            event = c.CardAnswered(channel.transmit(effect.apdu))
+        elif isinstance(effect, c.Send):
+            t = time.process_time()
+            out = sale.outcome
+            data = make_issuer_response(out.field55_request, out.pan, out.psn, True)
+            answer = Message("0210", {11: effect.request.stan, 39: "00", 38: "000001", 37: "000000000001", 55: data})
+            issuer = time.process_time() - t
+            event = c.HostReplied(Answered(answer))
+        elif type(effect) in events:
+            event = events[type(effect)](effect)
+        else:
+            continue
+        effects.extend(sale.handle(event, clock.now()))
+    assert sale.finished is not None and sale.finished.message == "APPROVED", sale.finished
+    return time.process_time() - start - channel.spent - issuer
 
 
 def main(runs: int = 200) -> None:
@@ -79,6 +120,13 @@ def main(runs: int = 200) -> None:
               f"{minimum_round_trips(card, out.cvm):7d} {median:17.3f} ms {p90:6.3f} ms   "
               f"{'OK' if median < 5 else 'OVER'}")
     print("APDUs = commands the kernel sent; raw = exchanges on the wire incl. T=0 GET RESPONSE")
+    print()
+    print(f"{'profile':12} {'kernel alone':>14} {'sale core + kernel':>20} {'ratio':>6}   budget 5 ms (whole sale)")
+    for profile in PROFILES:
+        one_core_sale(profile)
+        kernel = statistics.median(one_sale(profile)[1] for _ in range(runs)) * 1000
+        core = statistics.median(one_core_sale(profile) for _ in range(runs)) * 1000
+        print(f"{profile:12} {kernel:11.3f} ms {core:17.3f} ms {core / kernel:5.2f}x   {'OK' if core < 5 else 'OVER'}")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ def _end_of_day(cfg, driver, out: list[str]) -> tuple[str, dict]:
     """A second sale, swiped, then voided by the merchant; then the batch is settled with the host."""
     from terminal.cli.reader_spec import parse_reader
     from terminal.cli.sale_session import card_source
-    from terminal.receipt import format_amount
+    from terminal.i18n.money import format_amount
     from terminal.txn.cards import KnownCard
     from terminal.txn.explain import explain
     from terminal.txn.records import CardInput

@@ -26,7 +26,7 @@ def _engine(args: argparse.Namespace):
 
 
 def run_settle(args: argparse.Namespace) -> int:
-    from terminal.receipt import format_amount
+    from terminal.i18n.money import format_amount
     from terminal.txn.settle import settle
     cfg, engine = _engine(args)
     try:

@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from terminal.receipt import format_amount
+    from terminal.i18n.money import format_amount
     journal = open_journal(args)
     batch = journal.current_batch()
     credits, debits = journal.batch_totals(batch)

@@ -30,7 +30,7 @@ def run_ack_alert(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from terminal.receipt import format_amount
+    from terminal.i18n.money import format_amount
     from terminal.txn.explain import explain
     journal = open_journal(args)
     rows = journal.txns(args.limit)
@@ -45,7 +45,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from terminal.receipt import ENTRY_WORDS, format_amount
+    from terminal.i18n.money import format_amount
+    from terminal.receipt import ENTRY_WORDS
     from terminal.store import StoreError
     from terminal.txn.explain import explain
     journal = open_journal(args)

@@ -69,7 +69,8 @@ def show_result(args: argparse.Namespace, cfg: Config, result, kind: str, extra:
     """The result as the contract's JSON, or the operator's line and (approved) the receipt."""
     import datetime as dt
 
-    from terminal.receipt import format_amount, receipt
+    from terminal.i18n.money import format_amount
+    from terminal.receipt import receipt
     when = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     lines = [f"AMOUNT {format_amount(result.amount, cfg.terminal.currency)}", result.message]
     if result.reason and result.id is None and result.outcome == "not_sent":

@@ -9,6 +9,7 @@ Production keys come from the signed parameter bundle (firmware_tools), loaded w
 from __future__ import annotations
 
 import hashlib
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,8 @@ def posterm_test_keys() -> list[CaPublicKey]:
     return load_keys(DATA_DIR / "posterm_test_capk.json")
 
 
+@functools.cache
 def default_test_store() -> KeyStore:
-    """Every test key the project knows: what the demo and the tests configure."""
+    """Every test key the project knows: what the demo and the tests configure. Read and checked once per
+    process (a KeyStore is never changed after it is built): a terminal's every sale needs it."""
     return KeyStore([*scheme_test_keys(), *posterm_test_keys()])

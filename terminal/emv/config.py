@@ -43,7 +43,10 @@ DEFAULT_AIDS = (
 
 
 @dataclass
-class TerminalConfig:
+class EmvTerminalData:
+    """The terminal data elements the kernel uses (Book 4 Annex A) and its AID list and CA keys. Not the
+    [terminal] table of the TOML parameters (terminal.config.TerminalConfig): txn/emv_params.py builds this
+    from that."""
     country_code: str = "156"                       # 9F1A, ISO 3166 numeric
     currency_code: str = "156"                      # 5F2A, ISO 4217 numeric
     currency_exponent: int = 2
@@ -83,14 +86,14 @@ class Transaction:
         return self.now.date()
 
 
-def demo_config(**overrides) -> TerminalConfig:
-    cfg = TerminalConfig()
+def demo_config(**overrides) -> EmvTerminalData:
+    cfg = EmvTerminalData()
     for key, value in overrides.items():
         setattr(cfg, key, value)
     return cfg
 
 
-def with_floor_limit(config: TerminalConfig, floor_limit: int) -> TerminalConfig:
+def with_floor_limit(config: EmvTerminalData, floor_limit: int) -> EmvTerminalData:
     """The same configuration with every AID's floor limit set (the TOML's [limits] floor_limit)."""
     from dataclasses import replace
     return replace(config, aids=tuple(replace(a, floor_limit=floor_limit) for a in config.aids))

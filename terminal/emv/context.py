@@ -9,7 +9,7 @@ from drivers.emvspec.ber_tlv import Tlv, parse_deep, primitives
 from drivers.emvspec.errors import TlvError
 from terminal.emv import tags
 from terminal.emv.apdu import Command, Response
-from terminal.emv.config import AidConfig, TerminalConfig, Transaction
+from terminal.emv.config import AidConfig, EmvTerminalData, Transaction
 from terminal.emv.errors import CardDataError
 from terminal.emv.tvr import BitField, new_tsi, new_tvr
 
@@ -20,7 +20,7 @@ Phase = Generator[Command, Response, T]
 
 @dataclass
 class KernelContext:
-    config: TerminalConfig
+    config: EmvTerminalData
     txn: Transaction
     tvr: BitField = field(default_factory=new_tvr)
     tsi: BitField = field(default_factory=new_tsi)

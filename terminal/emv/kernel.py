@@ -23,7 +23,7 @@ from typing import Generator
 
 from terminal.emv import apdu, field55
 from terminal.emv.apdu import Command, Response
-from terminal.emv.config import TerminalConfig, Transaction
+from terminal.emv.config import EmvTerminalData, Transaction
 from terminal.emv.context import KernelContext
 from terminal.emv.cvm import verify_cardholder
 from terminal.emv.errors import EmvError
@@ -64,7 +64,7 @@ def _bcd(number: int, length: int) -> bytes:
 class EmvKernel:
     """One transaction with one card. Not reusable: build a new kernel for the next sale."""
 
-    def __init__(self, config: TerminalConfig, txn: Transaction, pinpad: PinPad | None = None,
+    def __init__(self, config: EmvTerminalData, txn: Transaction, pinpad: PinPad | None = None,
                  choose_application: ChooseApplication | None = None, *, pin_entry: bool | None = None,
                  interactive_choice: bool | None = None) -> None:
         """`pin_entry`: a PIN pad can take a PIN (else CVM rules needing one fail, TVR 'PIN pad not working').

@@ -326,7 +326,7 @@ class SaleCore:
             raise ValueError(f"transaction kind {kind!r}: expected one of {', '.join(KINDS)}")
         self.cfg, self.kind, self.amount = cfg, kind, amount
         self.phase = Phase.WAIT_CARD
-        self.emv = emv                       # terminal.emv.config.TerminalConfig override (provisioning)
+        self.emv = emv                       # terminal.emv.config.EmvTerminalData override (provisioning)
         self.fallbacks = fallbacks
         self.original = original             # the TxnRow a void names
         self.chip_first = chip_first

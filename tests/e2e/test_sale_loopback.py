@@ -151,6 +151,20 @@ def test_posterm_run_chip_sale(host_sim, posterm):
     assert req.fields[22] == "051" and 55 in req.fields and 52 in req.fields  # online PIN block for UnionPay
 
 
+def test_posterm_run_takes_its_readers_in_turn_and_ends_with_its_script(host_sim, posterm):
+    """One process, chip then swipe then tap then chip: each sale the same core; the next sale's first digit
+    (held while the previous sale is in flight) dismisses its result; the end of the script ends the run."""
+    one = "1,2,3,ENTER,ENTER"
+    r = posterm("run", "--keys", ",".join([one] * 4), "--reader", "emulated:visa", "--reader",
+                "emulated-swipe:magstripe", "--reader", "emulated:contactless", "--host", host_address(host_sim),
+                timeout=30)
+    assert r.code == 0, r.err
+    entries = [decode(raw, MAC_KEY).fields[22] for raw in host_sim.received]
+    assert entries == ["051", "901", "071", "051"]
+    listed = posterm("txn", "list")
+    assert listed.out.count("approved, settles at the next batch") == 4
+
+
 def test_chip_sale_command_json(host_sim, posterm):
     r = posterm("sale", "12.34", "--reader", "emulated:mastercard", "--host", host_address(host_sim), "--json")
     assert r.code == 0 and r.json["outcome"] == "approved" and r.json["entry_mode"] == "051"

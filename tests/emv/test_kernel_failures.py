@@ -6,7 +6,7 @@ import pytest
 from drivers.emulated.inprocess import InProcessChannel
 from drivers.emulated.vcard import load_profile
 from drivers.emvspec.ber_tlv import parse
-from terminal.emv.config import AidConfig, TerminalConfig, with_floor_limit
+from terminal.emv.config import AidConfig, EmvTerminalData, with_floor_limit
 from terminal.emv.issuer import HostResponse
 from terminal.emv.outcome import Decision
 from terminal.emv.pin import EmulatedPinPad
@@ -30,15 +30,15 @@ class FaultyChannel:
         self.inner.close()
 
 
-def visa_config(**aid_changes) -> TerminalConfig:
-    cfg = TerminalConfig()
+def visa_config(**aid_changes) -> EmvTerminalData:
+    cfg = EmvTerminalData()
     cfg.aids = tuple(AidConfig(**{**a.__dict__, **aid_changes}) if a.aid.hex() == "a0000000031010" else a
                      for a in cfg.aids)
     return cfg
 
 
 def test_with_floor_limit_sets_every_aid(emv_sale):
-    out = emv_sale("visa", amount=4000, config=with_floor_limit(TerminalConfig(), 10000)).final
+    out = emv_sale("visa", amount=4000, config=with_floor_limit(EmvTerminalData(), 10000)).final
     assert out.decision is Decision.OFFLINE_APPROVED
 
 
@@ -142,7 +142,7 @@ def test_no_pin_entered_falls_back_to_signature(emv_sale):
 
 
 def test_terminal_without_cda_uses_dda_on_mastercard(emv_sale):
-    out = emv_sale("mastercard", config=TerminalConfig(capabilities=bytes.fromhex("E0F8C0"))).final
+    out = emv_sale("mastercard", config=EmvTerminalData(capabilities=bytes.fromhex("E0F8C0"))).final
     assert out.decision is Decision.ONLINE_APPROVED
 
 
@@ -200,7 +200,7 @@ def test_card_pulled_during_scripts_after_final_ac_keeps_the_approval(emv_sale):
 def test_sans_io_api_misuse_is_refused():
     from terminal.emv.kernel import EmvKernel, Finished, OnlineRequest
     from tests.fixtures.emv import make_transaction
-    kernel = EmvKernel(TerminalConfig(), make_transaction())
+    kernel = EmvKernel(EmvTerminalData(), make_transaction())
     with pytest.raises(RuntimeError):
         kernel.host_response(None)
     card = load_profile("visa")

@@ -6,7 +6,7 @@ import pytest
 
 from drivers.emulated.vcard import VirtualEmvCard, card_image
 from terminal.emv.apdu import P1_AAC, P1_ARQC, P1_TC
-from terminal.emv.config import AidConfig, TerminalConfig, Transaction
+from terminal.emv.config import AidConfig, EmvTerminalData, Transaction
 from terminal.emv.context import KernelContext
 from terminal.emv.cvm import CvRule, condition_met, parse_cvm_list
 from terminal.emv.errors import CardDataError
@@ -21,7 +21,7 @@ VISA = AidConfig(bytes.fromhex("A0000000031010"))
 
 
 def ctx_with(card: dict[int, str], amount=1000, **cfg) -> KernelContext:
-    ctx = KernelContext(TerminalConfig(**cfg), Transaction(amount=amount, now=datetime(2025, 6, 1, tzinfo=timezone.utc)))
+    ctx = KernelContext(EmvTerminalData(**cfg), Transaction(amount=amount, now=datetime(2025, 6, 1, tzinfo=timezone.utc)))
     ctx.aid = VISA
     ctx.card.update({tag: bytes.fromhex(v) for tag, v in card.items()})
     return ctx
@@ -80,7 +80,7 @@ def test_single_application_needing_confirmation(emv_sale):
 
 def test_partial_aid_match_finds_longer_aid(emv_sale):
     image = card_image("mastercard")
-    cfg = TerminalConfig(aids=(AidConfig(bytes.fromhex("A000000004"), partial=True, app_version=b"\x00\x02"),))
+    cfg = EmvTerminalData(aids=(AidConfig(bytes.fromhex("A000000004"), partial=True, app_version=b"\x00\x02"),))
     out = emv_sale("mastercard", config=cfg).final
     assert out.application == "A0000000041010" and out.decision is Decision.ONLINE_APPROVED
     assert image.applications[0].aid.hex().upper() == "A0000000041010"

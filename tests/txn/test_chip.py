@@ -116,12 +116,12 @@ def test_host_unreachable_default_action_codes_decline_z3(host_sim, tmp_path):
 def test_host_unreachable_permissive_action_codes_approve_y3_and_advise_later(host_sim, tmp_path):
     """With TAC-Default all zero (and the card's IAC-Default not objecting) the card approves offline: the row
     whose 0200 never left becomes an offline approval with its advice, same STAN, one commit; delivered later."""
-    from terminal.emv.config import TerminalConfig
+    from terminal.emv.config import EmvTerminalData
     from terminal.txn.emv_params import emv_config
     e = engine_for(host_sim, tmp_path, port=_dead_port())
     base = emv_config(e.cfg, contactless=False)
     permissive = replace(base, aids=tuple(replace(a, tac_default=bytes(5)) for a in base.aids))
-    assert isinstance(permissive, TerminalConfig)
+    assert isinstance(permissive, EmvTerminalData)
     (result, outcome), _ = sale(e, "visa", emv=permissive)
     assert (result.outcome, outcome.chip_response_code) == ("offline_approved", "Y3")
     [entry] = e.journal.saf_pending()
