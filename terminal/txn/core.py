@@ -33,6 +33,7 @@ from terminal.emv.outcome import Decision, Outcome
 from terminal.iso8583 import encode
 from terminal.iso8583.builders import PURCHASE, REFUND, VOID, Original, Terminal, field7, request_0200
 from terminal.keypad.inputs import CardPresented, RequestSent
+from terminal.store.states import TxnState
 from terminal.txn.clock import Instant
 from terminal.txn.exchange import Answered, NoAnswer, NotSent, Reply, Request
 from terminal.txn.records import CardInput
@@ -444,7 +445,7 @@ class SaleCore:
                     Finish("APPROVED (OFFLINE)")]
         if outcome.decision in (Decision.OFFLINE_DECLINED, Decision.UNABLE_ONLINE_DECLINED):
             return [RecordEnded(self.kind, proc, self.amount, cur.local, outcome.entry_mode,
-                                mask_pan(outcome.pan or ""), outcome.psn or None, "declined",
+                                mask_pan(outcome.pan or ""), outcome.psn or None, TxnState.DECLINED,
                                 f"declined offline by the chip ({outcome.chip_response_code}): {outcome.reason}",
                                 "DECLINED BY CARD", self.sequence_counter),
                     Finish("DECLINED BY CARD")]
@@ -492,7 +493,7 @@ class SaleCore:
         """Nothing left the terminal. A chip is told 'unable to go online' and may still approve offline
         (Y3); otherwise the sale ends 'not sent' for chip and swipe alike: the customer was not charged. The
         journal line waits for the chip's word, so it can say what the card decided."""
-        self.verdict = Verdict("not_sent", reason, line)
+        self.verdict = Verdict(TxnState.NOT_SENT, reason, line)
         self._unsent_recorded = recorded
         if self.kernel is None:
             return [self._record_not_sent(reason), Finish(line)], P.DONE
@@ -504,7 +505,7 @@ class SaleCore:
             return Conclude(self.row_id, v, None)
         card = self.card
         return RecordEnded(self.kind, KINDS[self.kind], self.amount, self.started.local, card.entry_mode,
-                           card.masked_pan, card.psn, "not_sent", reason, v.message, self.sequence_counter)
+                           card.masked_pan, card.psn, TxnState.NOT_SENT, reason, v.message, self.sequence_counter)
 
     def _conclude(self, event: HostReplied, now: Instant):
         reply = event.reply
@@ -513,12 +514,12 @@ class SaleCore:
             return self._not_sent(verdict.reason, verdict.message, recorded=True)
         verdict = from_response(reply.message) if isinstance(reply, Answered) else no_response(reply.why)
         self.verdict = verdict
-        voids = self.original.id if (self.kind == "void" and verdict.state == "approved"
+        voids = self.original.id if (self.kind == "void" and verdict.state is TxnState.APPROVED
                                      and self.original is not None) else None
         effects = [Conclude(self.row_id, verdict, voids)]
         if verdict.reversal:
             effects.append(Reverse(self.row_id, verdict.reversal, verdict.reason, verdict.message))
-        cancel = self.cancel_requested and verdict.state == "approved"
+        cancel = self.cancel_requested and verdict.state is TxnState.APPROVED
         if cancel and self.kernel is None:
             effects.append(Reverse(self.row_id, REVERSAL_CANCELLED, "operator cancelled after the request was sent",
                                    CANCEL_LINE))
@@ -544,7 +545,7 @@ class SaleCore:
     def _online_end(self, outcome: Outcome) -> list[Effect]:
         verdict = self.verdict
         assert verdict is not None
-        if verdict.state == "not_sent":
+        if verdict.state is TxnState.NOT_SENT:
             code = outcome.chip_response_code
             if outcome.decision is Decision.UNABLE_ONLINE_APPROVED:
                 card = replace(_card_of(outcome, outcome.field55_advice), pan=outcome.pan, expiry=outcome.expiry)
@@ -553,10 +554,10 @@ class SaleCore:
                         Finish(line)]
             chip = f"; declined by the chip ({code})" if code else f"; chip: {outcome.reason}"
             return [self._record_not_sent(verdict.reason + chip), Finish(verdict.message)]
-        if self.cancel_requested and verdict.state == "approved":
+        if self.cancel_requested and verdict.state is TxnState.APPROVED:
             return [Reverse(self.row_id, REVERSAL_CANCELLED, "operator cancelled after the request was sent", CANCEL_LINE),
                     Finish(CANCEL_LINE)]
-        if verdict.state == "approved" and (outcome.reversal_needed or not outcome.decision.approved):
+        if verdict.state is TxnState.APPROVED and (outcome.reversal_needed or not outcome.decision.approved):
             why = outcome.reason or "the card declined after the host approved"
             return [Reverse(self.row_id, REVERSAL_CANNOT_COMPLETE, f"chip: {why}", CARD_DECLINED_LINE),
                     Finish(CARD_DECLINED_LINE)]

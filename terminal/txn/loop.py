@@ -21,6 +21,7 @@ from terminal.emv.prompts import block_from
 from terminal.link.client import HostLink
 from terminal.store import Journal, TxnRow
 from terminal.store.fallbacks import JournalFallbackStore
+from terminal.store.states import TxnState
 from terminal.txn import core as c
 from terminal.txn import saf
 from terminal.txn.cards import CardSource
@@ -164,7 +165,7 @@ class _Run:
                                 rrn=v.rrn, message=v.message, voids=e.voids)
                 return []
             case c.Reverse():
-                j.queue(e.row_id, "reversal", e.reason_code, "reversal_pending", e.why, message=e.message)
+                j.queue(e.row_id, "reversal", e.reason_code, TxnState.REVERSAL_PENDING, e.why, message=e.message)
                 d.drain(force=True)
                 return []
             case c.GoOffline():
@@ -208,7 +209,7 @@ class _Run:
                               reason=finish.reason)
         row = self.d.journal.txn(self.row_id)
         message = row.message or finish.message
-        if row.state == "reversed" and row.message.startswith("NO RESPONSE"):
+        if row.state is TxnState.REVERSED and row.message.startswith("NO RESPONSE"):
             message = "NO RESPONSE: transaction reversed, customer not charged"
         return SaleResult(row.id, row.stan, OUTCOME[row.state], row.response_code, row.auth_code, row.rrn,
                           row.amount, row.currency, row.masked_pan, row.entry_mode, message)

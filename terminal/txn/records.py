@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-# Journal state -> the outcome word of cli-contract.md's JSON result, and the exit code class.
-OUTCOME = {
-    "approved": "approved", "offline_approved": "offline_approved", "advice_pending": "offline_approved",
-    "declined": "declined", "reversed": "reversed", "reversal_pending": "reversal_pending",
-    "cancelled": "cancelled", "not_sent": "not_sent", "needs_attention": "needs_attention",
-    "sending": "reversal_pending", "voided": "voided",
+from terminal.store.states import TxnState
+
+# Journal state -> the outcome word of cli-contract.md's JSON result (which is not always the state's name).
+OUTCOME: dict[TxnState, str] = {
+    TxnState.APPROVED: "approved", TxnState.OFFLINE_APPROVED: "offline_approved",
+    TxnState.ADVICE_PENDING: "offline_approved", TxnState.DECLINED: "declined", TxnState.REVERSED: "reversed",
+    TxnState.REVERSAL_PENDING: "reversal_pending", TxnState.CANCELLED: "cancelled", TxnState.NOT_SENT: "not_sent",
+    TxnState.NEEDS_ATTENTION: "needs_attention", TxnState.SENDING: "reversal_pending", TxnState.VOIDED: "voided",
 }
 EXIT = {"approved": 0, "offline_approved": 0, "declined": 1}
 

@@ -7,6 +7,7 @@ counts were committed before each send, so the next delivery is a repeat (0401/0
 from __future__ import annotations
 
 from terminal.store import Journal
+from terminal.store.states import TxnState
 from terminal.txn.verdict import REVERSAL_NO_RESPONSE
 
 IN_DOUBT = "terminal restarted before the outcome was recorded: outcome unknown"
@@ -15,8 +16,8 @@ IN_DOUBT = "terminal restarted before the outcome was recorded: outcome unknown"
 def recover(journal: Journal) -> list[int]:
     """Queue a reversal for every in-doubt transaction; returns their ids."""
     ids = []
-    for row in journal.txns_in_state("sending"):
-        journal.queue(row.id, "reversal", REVERSAL_NO_RESPONSE, "reversal_pending", IN_DOUBT,
+    for row in journal.txns_in_state(TxnState.SENDING):
+        journal.queue(row.id, "reversal", REVERSAL_NO_RESPONSE, TxnState.REVERSAL_PENDING, IN_DOUBT,
                       message="NO RESPONSE: reversing, customer not charged")
         ids.append(row.id)
     return ids

@@ -22,6 +22,7 @@ from terminal.link import LinkError
 from terminal.link.client import HostLink
 from terminal.store import Journal, SafRow, TxnRow
 from terminal.store.journal import SafOutcome
+from terminal.store.states import TxnState
 from terminal.txn.clock import SYSTEM, Clock
 from terminal.txn.crashpoints import NONE, CrashPoints
 from terminal.txn.exchange import NoAnswer, NotSent, Request, exchange
@@ -33,7 +34,7 @@ DONE = {
                  "94": "host had already reversed it"},
     "advice": {"00": "advice acknowledged", "94": "host already had the advice"},
 }
-FINAL_STATE = {"reversal": "reversed", "advice": "offline_approved"}
+FINAL_STATE = {"reversal": TxnState.REVERSED, "advice": TxnState.OFFLINE_APPROVED}
 BACKOFF_BASE_S, BACKOFF_MAX_S = 5.0, 300.0
 
 
@@ -126,7 +127,7 @@ def drain(cfg: Config, journal: Journal, link: HostLink, clock: Clock = SYSTEM, 
         if why:
             journal.saf_record(done=carry)
             carry = None
-            journal.saf_done(entry, "needs_attention", f"{entry.kind} {why}", state="needs_attention")
+            journal.saf_done(entry, TxnState.NEEDS_ATTENTION, f"{entry.kind} {why}", state="needs_attention")
             continue
         next_at = now + min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** entry.attempts)
         try:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from terminal.iso8583 import Message
 from terminal.iso8583.response_codes import Action, lookup
+from terminal.store.states import TxnState
 
 REVERSAL_NO_RESPONSE = "68"
 REVERSAL_CANNOT_COMPLETE = "06"
@@ -17,7 +18,7 @@ REVERSAL_CANCELLED = "17"
 
 @dataclass(frozen=True)
 class Verdict:
-    state: str                   # journal state
+    state: TxnState              # journal state
     reason: str                  # journal reason (one line, no card data)
     message: str                 # operator line
     response_code: str | None = None
@@ -36,19 +37,19 @@ def from_response(response: Message) -> Verdict:
     issuer = response.fields.get(55)
     issuer = issuer if isinstance(issuer, bytes) else b""
     if rc.action is Action.APPROVE:
-        return Verdict("approved", "host approved", rc.operator_line, code, auth_code=auth and str(auth).strip(),
+        return Verdict(TxnState.APPROVED, "host approved", rc.operator_line, code, auth_code=auth and str(auth).strip(),
                        rrn=rrn and str(rrn), issuer_data=issuer)
     reason = f"host declined: {code} {rc.meaning}"
     if code == "63":
         reason += "; key set flagged for attention"
-    return Verdict("declined", reason, rc.operator_line, code, rrn=rrn and str(rrn), issuer_data=issuer)
+    return Verdict(TxnState.DECLINED, reason, rc.operator_line, code, rrn=rrn and str(rrn), issuer_data=issuer)
 
 
 def no_response(why: str) -> Verdict:
     """Sent, and nothing trustworthy came back (timeout, bad MAC, another STAN or MTI): reverse, never guess."""
-    return Verdict("reversal_pending", f"{why}: outcome unknown", "NO RESPONSE: reversing, customer not charged",
+    return Verdict(TxnState.REVERSAL_PENDING, f"{why}: outcome unknown", "NO RESPONSE: reversing, customer not charged",
                    reversal=REVERSAL_NO_RESPONSE)
 
 
 def not_sent(why: str) -> Verdict:
-    return Verdict("not_sent", f"{why}: nothing sent", "HOST UNREACHABLE: card not charged, try again")
+    return Verdict(TxnState.NOT_SENT, f"{why}: nothing sent", "HOST UNREACHABLE: card not charged, try again")
