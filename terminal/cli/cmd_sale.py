@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = load_config(args)
     spec = parse_reader(args.reader)
-    amount = parse_amount(args.amount, cfg.limits.max_amount) if args.amount is not None else None
+    amount = parse_amount(args.amount, cfg.limits.max_amount, cfg.terminal.currency) if args.amount is not None else None
     operator = _operator(args, cfg, amount)
     try:
         if amount is None:

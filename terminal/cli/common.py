@@ -6,7 +6,6 @@ import json
 import os
 import sys
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from terminal.config import Config, ConfigError, load
@@ -50,10 +49,16 @@ def open_journal(args: argparse.Namespace, *, transacting: bool = False):
     """Transacting commands hold an exclusive lock on the data dir for their lifetime: crash recovery reverses
     every in-flight row it finds, which must never be another live process's sale."""
     from terminal.store import Journal
+    from terminal.store.identity import IdentityError
     directory = journal_path(args)
+    terminal_id = None
     if transacting:
         _lock_data_dir(directory)
-    return Journal(directory / "journal.sqlite3")
+        terminal_id = load_config(args).terminal.id
+    try:
+        return Journal(directory / "journal.sqlite3", terminal_id=terminal_id)
+    except IdentityError as e:
+        raise UsageError(str(e)) from None  # not this terminal's books: exit 2, nothing written or sent
 
 
 _held_locks: list = []
@@ -77,20 +82,15 @@ def open_link(cfg: Config):
                                    tls_ca_file=cfg.host.tls_ca_file or None))
 
 
-def parse_amount(text: str, max_amount: int) -> int:
-    """Major units with a dot, as the contract says ('12.34'); two minor digits."""
+def parse_amount(text: str, max_amount: int, currency: str = "156") -> int:
+    """Minor units of AMOUNT in the configured currency's ISO 4217 exponent (terminal/i18n/money.py: the one
+    grammar); anything else is a usage error (exit 2) naming the form expected."""
+    from terminal.i18n.money import AmountError, CurrencyError
+    from terminal.i18n.money import parse_amount as parse
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise UsageError(f"amount {text!r}: expected major units such as 12.34") from None
-    minor = value * 100
-    if minor != minor.to_integral_value() or not value.is_finite():
-        raise UsageError(f"amount {text!r}: at most two decimals")
-    if minor <= 0:
-        raise UsageError(f"amount {text!r}: must be more than zero")
-    if minor > max_amount:
-        raise UsageError(f"amount {text!r}: above the terminal's maximum of {max_amount} minor units")
-    return int(minor)
+        return parse(text, currency, max_amount)
+    except (AmountError, CurrencyError) as e:
+        raise UsageError(str(e)) from None
 
 
 def emit(args: argparse.Namespace, obj: dict, text_lines: list[str]) -> None:

@@ -15,6 +15,7 @@ COMMANDS = [
     "terminal.cli.cmd_msr",
     "terminal.cli.cmd_sale",
     "terminal.cli.cmd_txn",
+    "terminal.cli.cmd_journal",
     "terminal.cli.cmd_saf",
     "terminal.cli.cmd_settle",
     "terminal.cli.cmd_status",

@@ -33,6 +33,7 @@ class Database:
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         self.conn: sqlite3.Connection | None = None
+        self.on_commit = None  # called after every commit, outside it (the identity's high-water marks)
         self.open()
 
     def open(self) -> None:
@@ -69,6 +70,10 @@ class Database:
             self.conn.close()
             self.conn = None
 
+    def connection(self) -> sqlite3.Connection:
+        """The live connection, reopened if a failed commit dropped it (for reads that need a cursor)."""
+        return self._connection()
+
     def _connection(self) -> sqlite3.Connection:
         if self.conn is None:
             self.open()
@@ -90,6 +95,8 @@ class Database:
             conn.execute("BEGIN IMMEDIATE")
             yield conn
             conn.execute("COMMIT")
+            if self.on_commit is not None:
+                self.on_commit()
         except sqlite3.Error as e:
             self._drop(conn)  # never retry on this connection: the next call reopens
             raise StoreError(f"journal {self.path}: write failed, nothing recorded: {e}{self.disk_hint()}") from None

@@ -9,12 +9,14 @@ caller acts on it (DESIGN.md, "Transaction lifecycle and durability").
     journal.batches       batch totals and settlement                           (batch.py)
     journal.counters      STAN, 9F41 sequence counter, batch number             (counters.py)
     journal.alerts        the key alert                                         (alerts.py)
+    journal.ident         what the journal must be, kept beside it              (identity.py)
 
 Its methods are the journal's long-standing API, each handing straight to a part, so callers written against
 one class keep working; new code may use the parts directly.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sqlite3
@@ -24,7 +26,9 @@ from typing import Callable
 from terminal.store.alerts import Alerts
 from terminal.store.batch import Batches
 from terminal.store.counters import STAN_MAX, TSC_MAX, Counters
-from terminal.store.db import Database
+from terminal.store import identity as idf
+from terminal.store.db import Database, now
+from terminal.store.errors import StoreError
 from terminal.store.rows import NewTxn, SafOutcome, SafRow, TxnRow
 from terminal.store.saf import SafQueue
 from terminal.store.states import SafKind, SafState, SettlementState, TxnState
@@ -35,8 +39,27 @@ __all__ = ["Journal", "NewTxn", "TxnRow", "SafRow", "SafOutcome", "TxnState", "S
 
 
 class Journal:
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, *, terminal_id: str | None = None) -> None:
+        """Opens the journal and checks it is the one its data dir must hold (identity.py): refused with
+        IdentityError, before anything is written, when it is missing, empty, another terminal's or another
+        creation's, or behind its high-water marks. `terminal_id`: the configured [terminal] id, checked
+        against the identity's when given (the transacting commands give it)."""
+        path = Path(path)
+        self.identity_path = idf.path_beside(path)
+        found = idf.read(self.identity_path)
+        if found is not None:
+            _refuse_before_open(path, found, terminal_id)
+        elif path.exists() and path.stat().st_size == 0:
+            raise idf.IdentityError(f"journal {path} is empty (0 bytes): it is not started afresh over lost books;"
+                                    " restore it, or start a new journal on purpose with `posterm journal new`")
         self.db = Database(path)
+        try:
+            self.ident = self._check_identity(found, terminal_id)
+        except BaseException:
+            self.db.close()
+            raise
+        self._durable = True
+        self.db.on_commit = self._follow_marks
         self.counters = Counters(self.db)
         self.transactions = Transactions(self.db, self.counters)
         self.saf = SafQueue(self.db, self.counters, self.transactions)
@@ -54,7 +77,86 @@ class Journal:
         return self.db.conn
 
     def close(self) -> None:
+        """A quiet point: the identity's marks are made durable (if they moved), then the file is closed."""
+        if self.db.conn is not None or not self._durable:
+            self.sync_identity()
         self.db.close()
+
+    # -- identity -----------------------------------------------------------------------------------------
+    def _check_identity(self, found: idf.Identity | None, terminal_id: str | None) -> idf.Identity:
+        meta = dict((r[0], r[1]) for r in self.db.read(
+            "SELECT key, value FROM meta WHERE key IN ('creation_id', 'terminal_id')"))
+        marks = self._marks()
+        if found is None:
+            if meta.get("creation_id") and (marks.txn_id or marks.stan):
+                raise idf.IdentityError(
+                    f"journal {self.path}: its identity file {self.identity_path.name} is missing, so nothing says"
+                    " this is the right journal for this data dir; restore the file, or start a new journal on"
+                    " purpose with `posterm journal new`")
+            # First open of this data dir (or a journal from before identities): it becomes this dir's journal.
+            ident = idf.Identity(terminal_id or meta.get("terminal_id", ""),
+                                 meta.get("creation_id") or idf.new_creation_id(), now()).with_marks(marks)
+            with self.db.write() as conn:
+                idf.stamp(conn, ident)
+            idf.write(self.identity_path, ident, durable=True)
+            return ident
+        if not meta.get("creation_id") and found.marks == idf.Marks() and marks == idf.Marks():
+            meta["creation_id"] = found.creation_id  # the empty journal is started again under its identity
+            with self.db.write() as conn:
+                idf.stamp(conn, found)
+        if meta.get("creation_id") != found.creation_id:
+            theirs = meta.get("terminal_id")
+            if not meta.get("creation_id"):
+                what = "a journal with no identity of its own (a new or foreign file)"
+            elif theirs and found.terminal_id and theirs != found.terminal_id:
+                what = f"terminal {theirs}'s journal"
+            else:
+                what = f"another journal (creation {meta['creation_id']})"
+            raise idf.IdentityError(
+                f"journal {self.path} is {what}, not terminal {found.terminal_id or '?'}'s journal (creation"
+                f" {found.creation_id}) that this data dir holds; nothing was written")
+        behind = marks.behind(found.marks)
+        if behind:
+            raise idf.IdentityError(
+                f"journal {self.path} is behind its high-water marks ({behind}): an older copy of the books;"
+                " restore the newest file, or start a new journal on purpose with `posterm journal new`")
+        ident = found.with_marks(marks)
+        if terminal_id and not found.terminal_id:
+            ident = dataclasses.replace(ident, terminal_id=terminal_id)
+            with self.db.write() as conn:
+                idf.stamp(conn, ident)
+            idf.write(self.identity_path, ident, durable=True)
+        return ident
+
+    def _marks(self) -> idf.Marks:
+        conn = self.db.connection()
+        try:
+            return idf.Marks.of(conn)
+        except sqlite3.Error as e:
+            raise StoreError(f"journal {self.path}: read failed: {e}") from None
+
+    def _follow_marks(self) -> None:
+        """After each commit: the marks it moved go to the identity file, without an fsync (identity.py)."""
+        try:
+            marks = self._marks()
+            if marks != self.ident.marks:
+                self.ident = self.ident.with_marks(marks)
+                self._durable = False
+                idf.write(self.identity_path, self.ident, durable=False)
+        except (StoreError, sqlite3.Error):
+            self._durable = False  # behind is the safe side; the next quiet point writes it again
+
+    def sync_identity(self) -> None:
+        """A quiet point: make the marks durable if anything moved them since the last durable write."""
+        if self._durable:
+            return
+        try:
+            if self.db.conn is not None:
+                self.ident = self.ident.with_marks(self._marks())
+            idf.write(self.identity_path, self.ident, durable=True)
+            self._durable = True
+        except (StoreError, sqlite3.Error):
+            pass  # a full disk: the marks stay behind, which never refuses a good journal
 
     # -- transactions -------------------------------------------------------------------------------------
     def begin_txn(self, new: NewTxn) -> TxnRow:
@@ -147,6 +249,8 @@ class Journal:
     def end_settlement(self, sid: int, state: SettlementState | str, response_code: str | None,
                        reason: str) -> None:
         self.batches.end_settlement(sid, state, response_code, reason)
+        if SettlementState(state) is SettlementState.CLOSED:
+            self.sync_identity()  # a quiet point: the new batch number is made durable
 
     def settlements(self) -> list[dict]:
         return self.batches.settlements()
@@ -171,3 +275,21 @@ class Journal:
 
     def key_alert(self) -> str | None:
         return self.alerts.key_alert()
+
+
+def _refuse_before_open(path: Path, found: idf.Identity, terminal_id: str | None) -> None:
+    """What can be refused before SQLite touches the file (which would create a missing one)."""
+    books = (f"terminal {found.terminal_id or '?'}'s journal (creation {found.creation_id}, last STAN"
+             f" {found.stan:06d}, transaction {found.txn_id})")
+    if not path.exists() and found.marks == idf.Marks():
+        return  # a journal that never held a transaction: nothing is lost by starting it again
+    if not path.exists():
+        raise idf.IdentityError(f"journal {path} is missing, but the identity file"
+                                f" {idf.path_beside(path).name} says {books} lives here: restore it, or start a new journal on"
+                                " purpose with `posterm journal new`")
+    if path.stat().st_size == 0:
+        raise idf.IdentityError(f"journal {path} is empty (0 bytes), but it holds {books}: restore it, or start"
+                                " a new journal on purpose with `posterm journal new`")
+    if terminal_id and found.terminal_id and terminal_id != found.terminal_id:
+        raise idf.IdentityError(f"journal {path} is terminal {found.terminal_id}'s, but this terminal is"
+                                f" configured as {terminal_id} ([terminal] id): nothing was written")

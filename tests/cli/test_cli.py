@@ -20,9 +20,14 @@ def test_demo_prints_receipt_in_text_mode(posterm):
 
 
 @pytest.mark.parametrize("args, fault", [
-    (["sale", "12.345"], "amount '12.345': at most two decimals"),
+    (["sale", "12.345"], "amount '12.345': expected ASCII digits with at most 2 decimal(s) after a dot, e.g. 12.34"),
     (["sale", "0"], "amount '0': must be more than zero"),
-    (["sale", "abc"], "amount 'abc': expected major units"),
+    (["sale", "abc"], "amount 'abc': expected ASCII digits with at most 2 decimal(s)"),
+    (["sale", "1e5"], "amount '1e5': expected ASCII digits"),
+    (["sale", "1E+1"], "amount '1E+1': expected ASCII digits"),
+    (["sale", "1_000"], "amount '1_000': expected ASCII digits"),
+    (["sale", "sNaN"], "amount 'sNaN': expected ASCII digits"),
+    (["sale", "1e999999999"], "amount '1e999999999': expected ASCII digits"),
     (["sale", "1.00", "--reader", "nfc:x"], "--reader 'nfc:x': expected one of"),
     (["sale", "1.00", "--host", "nowhere"], "--host: host address 'nowhere': expected HOST:PORT"),
     (["sale", "1.00", "--reader", "emulated-swipe:nosuch"], "emulated-swipe:nosuch: no such card; known:"),

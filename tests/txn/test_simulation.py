@@ -109,6 +109,7 @@ def run_schedule(seed: int, workdir: Path) -> tuple[list[str], list[str]]:
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
+        path.with_suffix(".identity").unlink(missing_ok=True)
 
 
 def _seeds() -> list[int]:
