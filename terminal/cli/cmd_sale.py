@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--pin", metavar="DIGITS", help="for emulated readers: the PIN the cardholder enters")
         p.add_argument("--card-timeout", type=float, default=30.0, metavar="SECONDS",
                        help="how long to wait for a card or a swipe (default 30)")
+        p.add_argument("--apdu-trace", metavar="FILE",
+                       help="record the card session's APDUs to FILE, sensitive data masked (docs/firmware_tools.md)")
         p.set_defaults(run=run, kind=kind)
 
 
@@ -70,17 +72,24 @@ def run(args: argparse.Namespace) -> int:
                 return 3
         journal = open_journal(args, transacting=True)
         link = open_link(cfg)
-        driver = Driver(cfg, journal, link, crash=crashpoints.from_env())
+        source, trace = card_source(spec, args.card_timeout), None
+        if args.apdu_trace:
+            from firmware_tools.trace import TraceWriter
+            trace = TraceWriter(args.apdu_trace)
+            source = trace.watch(source)
+        driver = Driver(cfg, journal, link, crash=crashpoints.from_env(), tracer=trace)
         try:
             driver.recover()
-            result = driver.sale(args.kind, amount, card_source(spec, args.card_timeout), operator=operator,
+            result = driver.sale(args.kind, amount, source, operator=operator,
                                  pinpad=emulated_pinpad(cfg, spec, args.pin))
         finally:
+            if trace is not None:
+                trace.close()
             link.close()
             journal.close()
     finally:
         keys = getattr(operator, "keys", None)
         if keys is not None:
             keys.close()
-    extra = chip_extras(driver) if spec.kind in ("emulated", "pcsc") else {}
+    extra = chip_extras(driver) if spec.kind in ("emulated", "pcsc", "replay") else {}
     return show_result(args, cfg, result, args.kind, extra)

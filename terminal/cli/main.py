@@ -23,6 +23,7 @@ COMMANDS = [
     "terminal.cli.cmd_demo",
     "terminal.cli.cmd_run",
     "terminal.cli.cmd_readers",
+    "terminal.cli.cmd_fw",
 ]
 
 

@@ -8,20 +8,21 @@ from terminal.cli.common import UsageError
 
 @dataclass(frozen=True)
 class ReaderSpec:
-    kind: str   # emulated, emulated-swipe, pcsc, serial
+    kind: str   # emulated, emulated-swipe, pcsc, serial, replay
     arg: str    # profile name, reader name, device
 
 
-KINDS = ("emulated", "emulated-swipe", "pcsc", "serial")
+KINDS = ("emulated", "emulated-swipe", "pcsc", "serial", "replay")
 
 
 def parse_reader(spec: str) -> ReaderSpec:
     kind, _, arg = spec.partition(":")
     if kind not in KINDS:
         raise UsageError(f"--reader {spec!r}: expected one of emulated:PROFILE, emulated-swipe:PROFILE, pcsc,"
-                         " pcsc:NAME, serial:DEVICE")
-    if kind in ("emulated", "emulated-swipe", "serial") and not arg:
-        raise UsageError(f"--reader {spec!r}: {kind} needs a {'device' if kind == 'serial' else 'profile'} name")
+                         " pcsc:NAME, serial:DEVICE, replay:TRACE")
+    if kind in ("emulated", "emulated-swipe", "serial", "replay") and not arg:
+        what = {"serial": "device", "replay": "trace file"}.get(kind, "profile")
+        raise UsageError(f"--reader {spec!r}: {kind} needs a {what} name")
     return ReaderSpec(kind, arg)
 
 
@@ -70,6 +71,13 @@ def open_chip_channel(spec: ReaderSpec, timeout_s: float = 30.0):
     if spec.kind == "pcsc":
         from drivers import pcsc
         return pcsc.open_spec(f"pcsc:{spec.arg}" if spec.arg else "pcsc", timeout=timeout_s)
+    if spec.kind == "replay":   # a recorded APDU trace served to pcscd through vpcd (docs/firmware_tools.md)
+        from firmware_tools.replay_reader import open_replay
+        from firmware_tools.trace import TraceError
+        try:
+            return open_replay(spec.arg, timeout_s)
+        except TraceError as e:
+            raise UsageError(str(e)) from None
     raise UsageError(f"--reader {spec.kind}: not a chip reader")
 
 

@@ -14,7 +14,7 @@ from terminal.config import Config
 
 def card_source(spec: ReaderSpec, timeout_s: float = 30.0):
     from terminal.txn.cards import ChipReader, SwipeReader
-    if spec.kind in ("emulated", "pcsc"):
+    if spec.kind in ("emulated", "pcsc", "replay"):
         return ChipReader(lambda: open_chip_channel(spec, timeout_s))
     return SwipeReader(lambda: read_tracks(spec, timeout_s))
 
