@@ -43,7 +43,7 @@ def main() -> dict:
     try:
         port = int(host.stdout.readline().rsplit(":", 1)[1])
         with tempfile.TemporaryDirectory() as tmp:
-            sale = peak_rss_mb(posterm + ["sale", "1.00", "--host", f"127.0.0.1:{port}", "--data-dir", tmp])
+            sale = peak_rss_mb(posterm + ["sale", "1.00", "--reader", "emulated-swipe:magstripe", "--host", f"127.0.0.1:{port}", "--data-dir", tmp])
             chip = peak_rss_mb(posterm + ["sale", "1.00", "--reader", "emulated:visa", "--host",
                                           f"127.0.0.1:{port}", "--data-dir", tmp])
     finally:

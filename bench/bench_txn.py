@@ -78,7 +78,7 @@ def fsyncs_per_sale(tmp: Path, port: int) -> tuple[float, int] | None:
     for i in range(3):
         out = tmp / f"strace-{i}.txt"
         subprocess.run(["strace", "-f", "-qq", "-e", "trace=fsync,fdatasync", "-o", str(out), sys.executable, "-m",
-                        "terminal.cli.main", "sale", "1.00", "--host", f"127.0.0.1:{port}",
+                        "terminal.cli.main", "sale", "--reader", "emulated-swipe:magstripe", "1.00", "--host", f"127.0.0.1:{port}",
                         "--data-dir", str(tmp / "fs")], check=True, capture_output=True, env=env)
         counts.append(len(_fsyncs(out)))
     return steady, int(statistics.median(counts))

@@ -27,7 +27,16 @@ class HostConfig:
     address: str = "127.0.0.1:5000"
     timeout_s: float = 30.0
     connect_timeout_s: float = 10.0
-    tls_ca_file: str = ""
+    tls_ca_file: str = ""       # PEM CA certificate(s): TLS on, the host's certificate verified against them
+    tls_cert_file: str = ""     # PEM client certificate (chain), for acquirers that require mutual TLS
+    tls_key_file: str = ""      # its private key (PEM)
+    tls_server_name: str = ""   # the name the host's certificate must carry (default: the address's host)
+
+
+@dataclass(frozen=True)
+class ReaderConfig:
+    spec: str = ""              # --reader syntax; empty: --reader must be given (nothing emulated unless asked)
+    card_timeout_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class Config:
     keys: KeysConfig = KeysConfig()
     limits: LimitsConfig = LimitsConfig()
     saf: SafConfig = SafConfig()
+    reader: ReaderConfig = ReaderConfig()
     keypad: dict = field(default_factory=dict)  # validated by terminal.keypad.settings, which owns its meaning
     source: str = "built-in demo parameters"
 
@@ -129,15 +139,44 @@ def _path(v: Any) -> str:
     return v
 
 
+def _reader_spec(v: Any) -> str:
+    if not isinstance(v, str) or not v.strip():
+        raise ValueError("expected a reader spec such as pcsc, pcsc:NAME or serial:/dev/ttyUSB0")
+    return v
+
+
+def _pem_file(kind: str):
+    """A file that exists and holds at least one PEM block of `kind` (CERTIFICATE, PRIVATE KEY)."""
+    def check(v: Any) -> str:
+        if not isinstance(v, str) or not v:
+            raise ValueError("expected the path of a PEM file")
+        try:
+            text = Path(v).read_text(encoding="ascii", errors="replace")
+        except OSError as e:
+            raise ValueError(f"cannot read: {e.strerror}") from None
+        if kind == "CERTIFICATE" and "-----BEGIN CERTIFICATE-----" not in text:
+            raise ValueError("not a PEM certificate (no -----BEGIN CERTIFICATE----- block)")
+        if kind == "PRIVATE KEY" and not ("PRIVATE KEY-----" in text and "-----BEGIN" in text):
+            raise ValueError("not a PEM private key")
+        return v
+    return check
+
+
+KEYPAD_KEYS = {"confirm_timeout_s", "bounce_ms", "result_timeout_s", "evdev_map", "tty_map"}
+
+
 SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
     "terminal": (TerminalConfig, {"id": _text(8), "merchant_id": _text(15), "currency": _digits(3),
                                   "country": _digits(3)}),
     "host": (HostConfig, {"address": _address, "timeout_s": _number(1, 300), "connect_timeout_s": _number(0.5, 120),
-                          "tls_ca_file": _path}),
+                          "tls_ca_file": _pem_file("CERTIFICATE"), "tls_cert_file": _pem_file("CERTIFICATE"),
+                          "tls_key_file": _pem_file("PRIVATE KEY"), "tls_server_name": _text(253)}),
     "keys": (KeysConfig, {"mac_key": _aes_key(16), "data_key": _aes_key(32), "pin_key": _aes_key(16)}),
     "saf": (SafConfig, {"max_attempts": _count(1, 10_000), "expiry_h": _number(0.01, 24 * 365)}),
     "limits": (LimitsConfig, {"floor_limit": _minor_units, "max_amount": _minor_units}),
+    "reader": (ReaderConfig, {"spec": _reader_spec, "card_timeout_s": _number(1, 300)}),
 }
+PATH_KEYS = {("host", "tls_ca_file"), ("host", "tls_cert_file"), ("host", "tls_key_file")}
 REQUIRED = {"terminal": {"id", "merchant_id", "currency"}, "host": {"address"}, "keys": {"mac_key"}}
 
 
@@ -152,7 +191,7 @@ def keypad_settings(cfg: Config):
         raise ConfigError(f"config {cfg.source}: {e}") from None
 
 
-def parse(data: dict[str, Any], source: str) -> Config:
+def parse(data: dict[str, Any], source: str, base: Path | None = None) -> Config:
     unknown = set(data) - set(SCHEMA) - {"keypad"}
     if unknown:
         raise ConfigError(f"config {source}: unknown table [{sorted(unknown)[0]}]")
@@ -168,6 +207,8 @@ def parse(data: dict[str, Any], source: str) -> Config:
         for key, raw in table.items():
             if key not in checks:
                 raise ConfigError(f"config {source}: [{name}] {key} is not a known key")
+            if (name, key) in PATH_KEYS and isinstance(raw, str) and raw and base is not None:
+                raw = str(base / raw)   # relative to the config file's directory
             try:
                 values[key] = checks[key](raw)
             except ValueError as e:
@@ -176,10 +217,78 @@ def parse(data: dict[str, Any], source: str) -> Config:
         sections[name] = cls(**values)
     if sections["limits"].floor_limit > sections["limits"].max_amount:
         raise ConfigError(f"config {source}: [limits] floor_limit is above max_amount")
+    host = sections["host"]
+    if bool(host.tls_cert_file) != bool(host.tls_key_file):
+        raise ConfigError(f"config {source}: [host] tls_cert_file and tls_key_file go together")
+    if host.tls_cert_file and not host.tls_ca_file:
+        raise ConfigError(f"config {source}: [host] tls_cert_file needs tls_ca_file (TLS is on only with a CA)")
+    if host.tls_cert_file:
+        import ssl
+        try:
+            ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(host.tls_cert_file, host.tls_key_file)
+        except (ssl.SSLError, OSError) as e:
+            raise ConfigError(f"config {source}: [host] tls_cert_file / tls_key_file: not a certificate and its "
+                              f"key: {getattr(e, 'reason', None) or e}") from None
+    if host.tls_ca_file:
+        import ssl
+        try:
+            ssl.create_default_context(cafile=host.tls_ca_file)
+        except (ssl.SSLError, OSError) as e:
+            raise ConfigError(f"config {source}: [host] tls_ca_file = {host.tls_ca_file!r}: not a usable CA "
+                              f"certificate: {getattr(e, 'reason', None) or e}") from None
     keypad = data.get("keypad", {})
     if not isinstance(keypad, dict):
         raise ConfigError(f"config {source}: keypad must be a table [keypad]")
-    return Config(**sections, keypad=keypad, source=source)
+    for key in keypad:
+        if key not in KEYPAD_KEYS:
+            raise ConfigError(f"config {source}: [keypad] {key} is not a known key (known: "
+                              f"{', '.join(sorted(KEYPAD_KEYS))})")
+    cfg = Config(**sections, keypad=keypad, source=source)
+    keypad_settings(cfg)   # the keypad's own checks, now rather than at the first key press
+    return cfg
+
+
+def discover(explicit: str | None) -> Path | None:
+    """The config file to use: --config, else $POSTERM_CONFIG (both must exist), else the first of
+    $XDG_CONFIG_HOME/posterm/config.toml (~/.config/...) and /etc/posterm/config.toml that exists; else None
+    (the built-in demo parameters)."""
+    import os
+    if explicit is not None:
+        return Path(explicit)
+    named = os.environ.get("POSTERM_CONFIG")
+    if named:
+        return Path(named)
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    for candidate in (Path(xdg) / "posterm" / "config.toml", Path("/etc/posterm/config.toml")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def uses_demo_keys(cfg: Config) -> list[str]:
+    """The [keys] that still hold the built-in demo values."""
+    demo = KeysConfig()
+    return [k for k in ("mac_key", "data_key", "pin_key") if getattr(cfg.keys, k) == getattr(demo, k)]
+
+
+def is_loopback(address: str) -> bool:
+    import ipaddress
+    host = address.rpartition(":")[0].strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_demo_keys(cfg: Config) -> None:
+    """The demo keys are public: they may talk to a host simulator on this machine and to nothing else."""
+    demo = uses_demo_keys(cfg)
+    if demo and not is_loopback(cfg.host.address):
+        raise ConfigError(f"config {cfg.source}: [keys] {', '.join(demo)} {'is' if len(demo) == 1 else 'are'} the "
+                          f"built-in demo key{'s' if len(demo) > 1 else ''}, refused for host {cfg.host.address} "
+                          "(only a loopback host may use them): load the acquirer's keys into [keys]")
 
 
 def load(path: str | Path | None) -> Config:
@@ -187,6 +296,8 @@ def load(path: str | Path | None) -> Config:
         return Config()
     p = Path(path)
     try:
+        if p.is_dir():
+            raise ConfigError(f"config {p}: is a directory, expected a TOML file")
         text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"config {p}: cannot read: {e.strerror}") from None
@@ -197,4 +308,10 @@ def load(path: str | Path | None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"config {p}: not valid TOML: {e}") from None
-    return parse(data, str(p))
+    if "keys" in data:
+        import stat
+        mode = p.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise ConfigError(f"config {p} holds keys and is accessible by group or others "
+                              f"(mode {stat.S_IMODE(mode):04o}): run chmod 600 {p}")
+    return parse(data, str(p), p.resolve().parent)

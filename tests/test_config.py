@@ -26,6 +26,7 @@ max_amount = 100000000
 def write(tmp_path, text):
     p = tmp_path / "c.toml"
     p.write_text(text)
+    p.chmod(0o600)   # it holds [keys]
     return p
 
 

@@ -11,7 +11,8 @@ CARD_NAMES = ("visa", "mastercard", "unionpay", "magstripe", "expired")  # = msr
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--protocol", choices=PROTOCOLS, default="ascii")
+    parser.add_argument("--protocol", choices=PROTOCOLS, default="ascii",
+                        help="the reader protocol to emulate (default ascii)")
     parser.add_argument("--swipe", metavar="CARD", choices=CARD_NAMES, default="visa",
                         help=f"test card whose tracks are swiped: {', '.join(CARD_NAMES)}")
     parser.add_argument("--scenario", action="append", metavar="KIND[:CARD]",

@@ -94,8 +94,9 @@ def wait_for_card(
 ) -> PcscChannel:
     """Wait up to `timeout` seconds for a card in `reader` (None: any reader) and connect to it.
 
-    Raises NoDaemonError at once when pcscd is not running at the start (the operator must fix that first);
-    a daemon that restarts during the wait is waited for. At the deadline: NoReaderError when the reader
+    Raises NoDaemonError at once when pcscd is not running at the start (the operator must fix that first),
+    and NoReaderError at once when a named reader is not among those present (naming them); a daemon that
+    restarts during the wait is waited for. At the deadline: NoReaderError when the reader
     (or any reader) never appeared, NoCardError when it did but no card came. `protocol` may force 'T=0' or
     'T=1'; by default pcscd picks the card's first offered protocol."""
     deadline = time.monotonic() + timeout
@@ -112,8 +113,12 @@ def wait_for_card(
                 raise
             last_error = exc
             time.sleep(min(POLL_SLICE_S, max(0.0, deadline - time.monotonic())))
-        except (NoReaderError, NoCardError) as exc:
-            last_error = exc  # the reader may be plugged in, or the card freed, before the deadline
+        except NoReaderError as exc:
+            if reader is not None and first_attempt:
+                raise  # a named reader that is not there is said at once, with the readers that are
+            last_error = exc  # any reader: one may be plugged in before the deadline
+        except NoCardError as exc:
+            last_error = exc  # the card may be freed before the deadline
         first_attempt = False
         if time.monotonic() >= deadline:
             break

@@ -7,67 +7,35 @@ scenario ends as it should.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import tempfile
-from dataclasses import dataclass, field, replace
 
 from terminal.cli.common import emit
+from terminal.cli.options import add_common
 
 
-@dataclass(frozen=True)
-class Scenario:
-    about: str
-    reader: str = "emulated:visa"
-    keys: str = "1,2,3,4,ENTER,ENTER"          # the operator keys 12.34 and confirms it
-    rules: tuple[str, ...] = ()
-    host_timeout_s: float | None = None
-    merchants: frozenset[str] = field(default_factory=frozenset)
-    host_up: bool = True
-    floor_limit: int = 0
-    pull_card_when_online: bool = False
-    end_of_day: bool = False   # after the sale: a second sale, its void, then settlement
-    expect: str = "approved"   # the outcome that means the scenario behaved
+# The names alone, for the parser (tests/cli/test_cli.py checks they are demo_scenarios.SCENARIOS' keys).
+SCENARIO_NAMES = ('approved', 'bad-mac', 'cancel-guard', 'card-pulled', 'chip-card-swiped', 'contactless', 'decline', 'end-of-day', 'expired-card', 'host-down', 'magstripe', 'merchant-not-enabled', 'offline', 'timeout-reversal')
 
 
-SCENARIOS: dict[str, Scenario] = {
-    "approved": Scenario("a chip sale (Visa-like test card, offline PIN) approved online, with its receipt"),
-    "contactless": Scenario("a contactless tap approved online", reader="emulated:contactless"),
-    "magstripe": Scenario("a magstripe-only card swiped and approved online", reader="emulated-swipe:magstripe"),
-    "cancel-guard": Scenario("CANCEL pressed by mistake, then another key: the amount is kept, the sale goes on",
-                             keys="1,2,3,4,CANCEL,5,ENTER,ENTER"),
-    "decline": Scenario("the issuer declines: insufficient funds", keys="5,1,0,0,ENTER,ENTER",
-                        rules=("amount=5100:code=51",), expect="declined"),
-    "timeout-reversal": Scenario("the host answers after the terminal gave up: the sale is reversed",
-                                 rules=("mti=0200:delay=2.5",), host_timeout_s=1.0, expect="reversed"),
-    "bad-mac": Scenario("the response's MAC is wrong: treated as no response, reversed",
-                        rules=("mti=0200:bad_mac",), expect="reversed"),
-    "card-pulled": Scenario("the card is pulled while the host approves: the approval is reversed",
-                            pull_card_when_online=True, expect="reversed"),
-    "merchant-not-enabled": Scenario("the acquirer has not enabled this merchant",
-                                     merchants=frozenset({"OTHERMERCHANT01"}), expect="declined"),
-    "expired-card": Scenario("an expired chip card: the card itself declines, nothing is sent",
-                             reader="emulated:expired", expect="declined"),
-    "chip-card-swiped": Scenario("a chip card is swiped: the terminal asks for the chip",
-                                 reader="emulated-swipe:visa", expect="not_sent"),
-    "offline": Scenario("no host, amount under the floor limit: the chip approves offline, advice queued",
-                        host_up=False, floor_limit=5000, expect="offline_approved"),
-    "end-of-day": Scenario("a chip sale, a swiped sale voided by the merchant, then settlement closes the batch",
-                           end_of_day=True, expect="closed"),
-    "host-down": Scenario("no host, a swipe: nothing is sent, the customer is not charged",
-                          reader="emulated-swipe:magstripe", host_up=False, expect="not_sent"),
-}
+def __getattr__(name: str):
+    if name in ("SCENARIOS", "Scenario"):
+        from terminal.cli import demo_scenarios
+        return getattr(demo_scenarios, name)
+    raise AttributeError(name)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="a whole sale on embedded defaults (emulated card, built-in host)")
-    p.add_argument("--scenario", default="approved", choices=sorted(SCENARIOS))
+    p.add_argument("--scenario", default="approved", choices=SCENARIO_NAMES, metavar="NAME",
+                   help="which story to play (default approved; --list shows them all)")
     p.add_argument("--list", action="store_true", help="list scenarios and built-in card profiles")
-    p.add_argument("--data-dir", metavar="DIR", help="keep the journal here (default: a fresh temporary dir)")
-    p.add_argument("--json", action="store_true")
+    add_common(p)   # --data-dir: keep the journal there (default: a fresh temporary dir)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from terminal.cli.demo_scenarios import SCENARIOS
     if args.list:
         from drivers.emulated.msr_tracks import TEST_CARDS
         from drivers.emulated.vcard import profile_names
@@ -109,7 +77,9 @@ def _end_of_day(cfg, driver, out: list[str]) -> tuple[str, dict]:
     return r.outcome, {"batch": r.batch, "outcome": r.outcome, "debits": r.debits, "credits": r.credits}
 
 
-def _run(args: argparse.Namespace, sc: Scenario, data_dir: str) -> int:
+def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
+    import datetime as dt
+    from dataclasses import replace
     from terminal.cli.reader_spec import parse_reader
     from terminal.cli.sale_session import card_source, emulated_pinpad, keyed_amount, scripted_operator
     from terminal.config import Config

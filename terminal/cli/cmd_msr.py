@@ -14,6 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Serve an emulated serial magstripe reader on a pty; prints the device path. "
                                    "Use it as --reader serial:PATH?protocol=ascii (or msr605).")
     add_arguments(p)
+    from terminal.cli.options import add_common
+    add_common(p)
     p.set_defaults(run=run)
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 
 from terminal.cli.common import EXIT_DEVICE, EXIT_OK, emit, fail
+from terminal.cli.options import add_common
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("readers", help="PC/SC readers (with card ATR) and serial ports found")
-    p.add_argument("--json", action="store_true", help="print one JSON object as the result")
+    add_common(p)
     p.add_argument("--details", action="store_true",
                    help="also decode each ATR and show what each reader reports (vendor, firmware, features)")
     p.set_defaults(run=run)

@@ -6,25 +6,22 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="the operator's terminal: keypad, screen, sale after sale")
-    p.add_argument("--config", type=Path, help="TOML terminal parameters ([keypad], [limits], [terminal])")
-    p.add_argument("--keys", help="feed the keypad from a script: 1,2,3,ENTER,ENTER,WAIT:2,...")
-    p.add_argument("--keypad-device", help="a Linux input device (/dev/input/eventN) as the keypad; "
-                   "default: this terminal")
-    p.add_argument("--data-dir", help="where the journal lives")
-    p.add_argument("--host", help="HOST:PORT of the acquirer")
+    from terminal.cli.options import add_common, pin_digits
+    add_common(p)
+    p.add_argument("--keys", metavar="SEQ", help="feed the keypad from a script: 1,2,3,ENTER,ENTER,WAIT:2,...")
+    p.add_argument("--keypad-device", metavar="DEVICE", help="a Linux input device (/dev/input/eventN) as the "
+                   "keypad; default: this terminal")
     p.add_argument("--reader", action="append", metavar="SPEC",
-                   help="reader spec (default emulated-swipe:magstripe); given more than once, the sales take "
-                        "the readers in turn (a test rig presenting chip, tap and swipe cards in one session)")
-    p.add_argument("--pin", help="for emulated readers: the PIN the emulated cardholder enters")
+                   help="the card reader (default [reader] spec; none: exit 2, nothing is emulated unless asked); "
+                        "given more than once, the sales take the readers in turn (a test rig presenting chip, "
+                        "tap and swipe cards in one session)")
+    p.add_argument("--pin", metavar="DIGITS", type=pin_digits,
+                   help="for emulated readers: the PIN the emulated cardholder enters")
     p.set_defaults(run=run)
-
-
-DEFAULT_READER = "emulated-swipe:magstripe"
 
 
 def _operator(args: argparse.Namespace, cfg, display):
@@ -42,6 +39,9 @@ def _operator(args: argparse.Namespace, cfg, display):
         source = EvdevKeySource(args.keypad_device, evdev_map_from(cfg.keypad.get("evdev_map")))
     else:
         from drivers.keypad.tty import TtyKeySource
+        if not sys.stdin.isatty():
+            from terminal.cli.common import UsageError
+            raise UsageError("run: stdin is not a terminal: give --keys SEQ or --keypad-device DEVICE")
         source = TtyKeySource(sys.stdin.fileno(), tty_map_from(cfg.keypad.get("tty_map")))
         settings = for_tty(settings)
     return KeypadOperator(KeypadFSM(settings), source, time.monotonic, display.show)
@@ -51,12 +51,11 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so `posterm --help` does not pay for the keypad.
     import datetime as dt
 
-    from drivers.keypad.errors import KeyMapError, KeypadDeviceError, KeyScriptError
-    from terminal.cli.common import UsageError, journal_path, load_config, open_journal, open_link
+    from drivers.keypad.errors import KeypadDeviceError
+    from terminal.cli.cmd_sale import reader_from
+    from terminal.cli.common import journal_path, load_config, open_journal, open_link
     from terminal.cli.reader_spec import parse_reader
     from terminal.cli.sale_session import card_source, emulated_pinpad
-    from terminal.config import ConfigError
-    from terminal.keypad.errors import KeypadSettingsError
     from terminal.keypad.screen import TextDisplay
     from terminal.receipt import receipt
     from terminal.txn.background import SafWorker
@@ -65,16 +64,9 @@ def run(args: argparse.Namespace) -> int:
     from terminal.txn.operator import serve
 
     display = TextDisplay(sys.stdout.write, sys.stdout.flush, redraw=args.keys is None and sys.stdout.isatty())
-    try:
-        cfg = load_config(args)
-        specs = [parse_reader(r) for r in (args.reader or [DEFAULT_READER])]
-        operator = _operator(args, cfg, display)
-    except (KeypadSettingsError, KeyScriptError, KeyMapError, ConfigError, UsageError) as exc:
-        print(f"posterm run: {exc}", file=sys.stderr)
-        return 2
-    except KeypadDeviceError as exc:
-        print(f"posterm run: {exc}", file=sys.stderr)
-        return 4
+    cfg = load_config(args)   # errors: exit 2 (config, keys script, key map), 4 (keypad device), by main
+    specs = [parse_reader(r) for r in (args.reader or [reader_from(args, cfg)])]
+    operator = _operator(args, cfg, display)
     journal = open_journal(args, transacting=True)
     link = open_link(cfg)
     driver = Driver(cfg, journal, link, crash=crashpoints.from_env())

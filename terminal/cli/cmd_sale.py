@@ -4,9 +4,18 @@ from __future__ import annotations
 import argparse
 
 from terminal.cli.common import UsageError, add_common, emit, load_config, open_journal, open_link, parse_amount
-from terminal.cli.reader_spec import parse_reader
+from terminal.cli.options import float_range, pin_digits
 
-DEFAULT_READER = "emulated-swipe:magstripe"
+READERS = "emulated:PROFILE, emulated-swipe:PROFILE, pcsc, pcsc:NAME, serial:DEVICE"
+
+
+def reader_from(args: argparse.Namespace, cfg) -> str:
+    """--reader, else [reader] spec; nothing emulated unless asked."""
+    spec = getattr(args, "reader", None) or cfg.reader.spec
+    if not spec:
+        raise UsageError(f"no card reader: give --reader SPEC ({READERS}) or set [reader] spec in the config "
+                         f"({cfg.source})")
+    return spec
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,14 +23,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         p = sub.add_parser(name, help=help_)
         p.add_argument("amount", nargs="?" if name == "sale" else None, help="major units with a dot, e.g. 12.34")
         add_common(p)
-        p.add_argument("--reader", default=DEFAULT_READER, metavar="SPEC",
-                       help=f"emulated:PROFILE, emulated-swipe:PROFILE, pcsc, pcsc:NAME, serial:DEVICE "
-                            f"(default {DEFAULT_READER})")
+        p.add_argument("--reader", metavar="SPEC",
+                       help=f"the card reader: {READERS}; default [reader] spec (no default: nothing is "
+                            "emulated unless asked)")
         p.add_argument("--keys", metavar="SEQ", help="scripted keypad: 0-9, CLEAR, CANCEL, ENTER, WAIT:SECONDS; "
                        "with AMOUNT it starts after the amount (e.g. WAIT:0.5,CANCEL,ENTER while processing)")
-        p.add_argument("--pin", metavar="DIGITS", help="for emulated readers: the PIN the cardholder enters")
-        p.add_argument("--card-timeout", type=float, default=30.0, metavar="SECONDS",
-                       help="how long to wait for a card or a swipe (default 30)")
+        p.add_argument("--pin", metavar="DIGITS", type=pin_digits,
+                       help="for emulated readers: the PIN (4-12 digits) the cardholder enters")
+        p.add_argument("--card-timeout", type=float_range(1, 300), metavar="SECONDS",
+                       help="how long to wait for a card or a swipe, 1-300 (default [reader] card_timeout_s, 30)")
         p.add_argument("--apdu-trace", metavar="FILE",
                        help="record the card session's APDUs to FILE, sensitive data masked (docs/firmware_tools.md)")
         p.set_defaults(run=run, kind=kind)
@@ -53,14 +63,16 @@ def _operator(args: argparse.Namespace, cfg, amount: int | None):
 
 
 def run(args: argparse.Namespace) -> int:
+    from terminal.cli.reader_spec import parse_reader
     from terminal.cli.sale_session import card_source, chip_extras, emulated_pinpad, keyed_amount, show_result
     from terminal.txn import crashpoints
     from terminal.txn.loop import Driver
     from terminal.txn.records import SaleResult
 
     cfg = load_config(args)
-    spec = parse_reader(args.reader)
     amount = parse_amount(args.amount, cfg.limits.max_amount, cfg.terminal.currency) if args.amount is not None else None
+    spec = parse_reader(reader_from(args, cfg))
+    card_timeout = args.card_timeout or cfg.reader.card_timeout_s
     operator = _operator(args, cfg, amount)
     try:
         if amount is None:
@@ -72,12 +84,15 @@ def run(args: argparse.Namespace) -> int:
                 return 3
         journal = open_journal(args, transacting=True)
         link = open_link(cfg)
-        source, trace = card_source(spec, args.card_timeout), None
+        source, trace = card_source(spec, card_timeout), None
         if args.apdu_trace:
             from firmware_tools.trace import TraceWriter
             trace = TraceWriter(args.apdu_trace)
             source = trace.watch(source)
         driver = Driver(cfg, journal, link, crash=crashpoints.from_env(), tracer=trace)
+        from terminal.cli.status_line import StatusLine
+        if StatusLine.wanted(args):   # on a tty, without --json: the card and host waits on stderr
+            driver.progress = StatusLine(card_timeout_s=card_timeout)
         try:
             driver.recover()
             result = driver.sale(args.kind, amount, source, operator=operator,

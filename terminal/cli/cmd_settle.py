@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from terminal.cli.common import UsageError, add_common, emit, load_config, open_journal, open_link
+from terminal.cli.options import txn_id
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -11,7 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(p)
     p.set_defaults(run=run_settle)
     v = sub.add_parser("void", help="void a purchase of the open batch")
-    v.add_argument("txn_id", type=int)
+    v.add_argument("txn_id", type=txn_id, metavar="TXN_ID", help="the approved purchase to void (txn list)")
     add_common(v)
     v.set_defaults(run=run_void)
 

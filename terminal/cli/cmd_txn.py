@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
-
 from terminal.cli.common import UsageError, add_common, emit, open_journal
+from terminal.cli.options import int_range, txn_id
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -12,10 +11,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     tsub = p.add_subparsers(dest="txn_command", required=True)
     lp = tsub.add_parser("list", help="recent transactions")
     add_common(lp)
-    lp.add_argument("--limit", type=int, default=50)
+    lp.add_argument("--limit", type=int_range(1, 1_000_000), default=50, metavar="N",
+                    help="show the N most recent transactions, 1 to 1000000 (default 50)")
     lp.set_defaults(run=run_list)
     sp = tsub.add_parser("show", help="one transaction: state, history, explanation")
-    sp.add_argument("txn_id", type=int)
+    sp.add_argument("txn_id", type=txn_id, metavar="TXN_ID", help="the transaction id (txn list, first column)")
     add_common(sp)
     sp.set_defaults(run=run_show)
     ap = tsub.add_parser("ack-alert", help="acknowledge the key alert raised by a 63 from the host")
@@ -65,6 +65,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def _json(row, journal) -> dict:
+    from dataclasses import asdict
     from terminal.txn.explain import explain
     d = asdict(row)
     d["local_time"] = row.local_time.isoformat()

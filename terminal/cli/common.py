@@ -5,12 +5,16 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from terminal.config import Config, ConfigError, load
+# terminal.config (dataclasses, TOML) is imported by the functions that need it: `posterm --help` imports this
+# module and must stay within its start-up budget.
+if TYPE_CHECKING:
+    from terminal.config import Config
 
 EXIT_OK, EXIT_DECLINED, EXIT_USAGE, EXIT_NOT_APPROVED, EXIT_DEVICE = 0, 1, 2, 3, 4
+EXIT_INTERNAL = 70   # an unexpected error: one line and the path of a crash report
 
 
 class UsageError(Exception):
@@ -18,10 +22,9 @@ class UsageError(Exception):
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", help="TOML terminal parameters (default: built-in demo parameters)")
-    p.add_argument("--data-dir", metavar="DIR", help="where the journal lives (default: ~/.local/share/posterm)")
-    p.add_argument("--host", metavar="HOST:PORT", help="overrides [host] address")
-    p.add_argument("--json", action="store_true", help="print one JSON object as the result")
+    """--config --data-dir --host --json --lang -v --log-file --trace-iso (terminal/cli/options.py)."""
+    from terminal.cli.options import add_common as add
+    add(p)
 
 
 def default_data_dir() -> Path:
@@ -30,14 +33,25 @@ def default_data_dir() -> Path:
 
 
 def load_config(args: argparse.Namespace) -> Config:
-    cfg = load(args.config)
-    if getattr(args, "host", None):
+    """The configuration the command runs on: --config, $POSTERM_CONFIG, $XDG_CONFIG_HOME/posterm/config.toml,
+    /etc/posterm/config.toml, else the built-in demo parameters; --host over [host] address. Loaded once per
+    process (main's preflight checks it whole before anything runs)."""
+    cached = getattr(args, "_config", None)
+    if cached is not None:
+        return cached
+    from dataclasses import replace
+
+    from terminal.config import ConfigError, discover, load
+    cfg = load(discover(getattr(args, "config", None)))
+    host = getattr(args, "host", None)
+    if host is not None:
         from terminal.link.client import Endpoint
         try:
-            Endpoint.parse(args.host)
+            Endpoint.parse(host)
         except ValueError as e:
             raise ConfigError(f"--host: {e}") from None
-        cfg = replace(cfg, host=replace(cfg.host, address=args.host))
+        cfg = replace(cfg, host=replace(cfg.host, address=host))
+    args._config = cfg
     return cfg
 
 
@@ -78,8 +92,12 @@ def _lock_data_dir(directory: Path) -> None:
 
 def open_link(cfg: Config):
     from terminal.link.client import Endpoint, HostLink
-    return HostLink(Endpoint.parse(cfg.host.address, connect_timeout_s=cfg.host.connect_timeout_s,
-                                   tls_ca_file=cfg.host.tls_ca_file or None))
+    from terminal.config import refuse_demo_keys
+    refuse_demo_keys(cfg)
+    h = cfg.host
+    return HostLink(Endpoint.parse(h.address, connect_timeout_s=h.connect_timeout_s, tls_ca_file=h.tls_ca_file or None,
+                                   tls_cert_file=h.tls_cert_file or None, tls_key_file=h.tls_key_file or None,
+                                   tls_server_name=h.tls_server_name or None))
 
 
 def parse_amount(text: str, max_amount: int, currency: str = "156") -> int:
@@ -94,10 +112,25 @@ def parse_amount(text: str, max_amount: int, currency: str = "156") -> int:
 
 
 def emit(args: argparse.Namespace, obj: dict, text_lines: list[str]) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(obj, sort_keys=True))
-    else:
-        print("\n".join(text_lines))
+    """The result on stdout. A reader that went away (`posterm txn list | head`) is not an error: the rest is
+    dropped quietly and the command keeps its exit code."""
+    try:
+        if getattr(args, "json", False):
+            print(json.dumps(obj, sort_keys=True), flush=True)
+        else:
+            print("\n".join(text_lines), flush=True)
+    except BrokenPipeError:
+        stdout_gone()
+
+
+def stdout_gone() -> None:
+    """stdout's reader has gone: send the rest to /dev/null so the interpreter's last flush is quiet too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def fail(message: str) -> None:

@@ -93,8 +93,11 @@ class HostServer(socketserver.ThreadingTCPServer):
         with self._rules_lock:
             rule = first_match(self.rules, msg.mti, amount)
         if rule and rule.drop:
+            log.info("%s STAN %s amount %s -> dropped by rule, no answer", msg.mti, msg.fields.get(11, "-"),
+                     msg.fields.get(4, "-"))
             return True
         rmti, fields = self.logic.handle(msg, rule.code if rule else None)
+        _log_exchange(msg, rmti, fields, _rule_note(rule))
         out = encode(rmti, fields, self.mac_key)
         if rule and rule.bad_mac:
             out = out[:-1] + bytes([out[-1] ^ 0xFF])
@@ -128,11 +131,43 @@ class HostServer(socketserver.ThreadingTCPServer):
         return True
 
 
-def tls_context(cert_file: str, key_file: str) -> ssl.SSLContext:
+def tls_context(cert_file: str, key_file: str, client_ca_file: str | None = None) -> ssl.SSLContext:
+    """The host's TLS: TLS 1.2 at least; with `client_ca_file`, a client certificate signed by that CA is
+    required (mutual TLS, as acquirers run it)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(cert_file, key_file)
+    if client_ca_file:
+        ctx.load_verify_locations(cafile=client_ca_file)
+        ctx.verify_mode = ssl.CERT_REQUIRED
     return ctx
+
+
+def _masked_pan(msg) -> str:
+    pan = msg.fields.get(2)
+    if pan is None and 35 in msg.fields:
+        pan = str(msg.fields[35]).replace("D", "=").split("=")[0]
+    if not pan:
+        return "-"
+    pan = str(pan)
+    return pan[:6] + "*" * (len(pan) - 10) + pan[-4:] if len(pan) > 10 else "*" * len(pan)
+
+
+def _rule_note(rule) -> str:
+    if rule is None:
+        return ""
+    what = [w for w, on in (("silent", rule.silent), ("close", rule.close), ("bad MAC", rule.bad_mac)) if on]
+    if rule.delay_s:
+        what.append(f"answer delayed {rule.delay_s:g} s")
+    if rule.code:
+        what.append(f"code {rule.code} by rule")
+    return "rule: " + ", ".join(what) if what else "rule applied"
+
+
+def _log_exchange(msg, rmti: str, fields: dict, note: str = "") -> None:
+    """One line per message: MTI, STAN, amount, response code, masked PAN."""
+    log.info("%s STAN %s amount %s -> %s %s PAN %s%s", msg.mti, msg.fields.get(11, "-"), msg.fields.get(4, "-"),
+             rmti, fields.get(39, "-"), _masked_pan(msg), f" ({note})" if note else "")
 
 
 def start(mac_key: bytes, port: int = 0, host: str = "127.0.0.1", **kw) -> tuple[HostServer, threading.Thread]:

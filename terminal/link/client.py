@@ -26,6 +26,8 @@ class Endpoint:
     connect_timeout_s: float = 10.0
     tls_ca_file: str | None = None
     tls_server_name: str | None = None
+    tls_cert_file: str | None = None   # client certificate for mutual TLS, with its key
+    tls_key_file: str | None = None
 
     @classmethod
     def parse(cls, address: str, **kw) -> "Endpoint":
@@ -33,6 +35,16 @@ class Endpoint:
         if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise ValueError(f"host address {address!r}: expected HOST:PORT")
         return cls(host, int(port), **kw)
+
+
+def tls_client_context(ep: Endpoint) -> ssl.SSLContext:
+    """TLS as acquirers run it: the host's certificate verified against the configured CA and its name checked,
+    TLS 1.2 at least, and the terminal's own certificate when the acquirer requires mutual TLS."""
+    ctx = ssl.create_default_context(cafile=ep.tls_ca_file)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if ep.tls_cert_file:
+        ctx.load_cert_chain(ep.tls_cert_file, ep.tls_key_file)
+    return ctx
 
 
 class HostLink:
@@ -49,7 +61,11 @@ class HostLink:
             raise ConnectError(f"cannot connect to host {ep.host}:{ep.port}: {e.strerror or e}") from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if ep.tls_ca_file:
-            ctx = ssl.create_default_context(cafile=ep.tls_ca_file)
+            try:
+                ctx = tls_client_context(ep)
+            except (ssl.SSLError, OSError) as e:
+                sock.close()
+                raise ConnectError(f"TLS set-up for {ep.host}:{ep.port} failed: {e}") from None
             try:
                 sock = ctx.wrap_socket(sock, server_hostname=ep.tls_server_name or ep.host)
             except (ssl.SSLError, OSError) as e:

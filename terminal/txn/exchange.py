@@ -18,6 +18,7 @@ from terminal.iso8583 import MacError, Message, MessageError, decode
 from terminal.iso8583.dialect import RESPONSE_MTI
 from terminal.link import ConnectError, LinkError
 from terminal.link.client import HostLink
+from terminal.logs import trace
 from terminal.txn.crashpoints import NONE, CrashPoints
 
 
@@ -70,6 +71,7 @@ def exchange(link: HostLink, request: Request, mac_key: bytes, timeout_s: float,
     """Send `request`, wait up to `timeout_s` for its answer. `while_waiting` runs once right after the send
     (work to overlap with the host's); `idle` runs every tick while waiting (the driver loop reads the keypad
     there)."""
+    trace("to host", request.wire)
     try:
         link.send(request.wire)
     except ConnectError as e:
@@ -83,6 +85,7 @@ def exchange(link: HostLink, request: Request, mac_key: bytes, timeout_s: float,
         raw = link.receive(timeout_s, idle=idle)
     except LinkError as e:
         return NoAnswer(str(e))
+    trace("from host", raw)
     reply = read_answer(request, raw, mac_key)
     if isinstance(reply, NoAnswer):
         link.close()

@@ -45,6 +45,9 @@ class Driver:
         self.emv = emv              # kernel terminal data overriding the TOML's (a provisioning bundle)
         self.tracer = tracer        # (name, command, response) of every APDU: tests and benchmarks only
         self.last_core: c.SaleCore | None = None
+        # Optional feedback while waiting: progress("card", 0, 0) when the card wait starts, progress("host",
+        # elapsed_s, timeout_s) each tick of the host wait, progress(None, 0, 0) when a wait ends. Display only.
+        self.progress = None
 
     # ---- steps of their own -------------------------------------------------------------------------------
     def recover(self) -> list[int]:
@@ -104,7 +107,13 @@ class _Run:
         d, j = self.d, self.d.journal
         match e:
             case c.AwaitCard():
-                return [*self.operator.poll(), self.card.wait(j.next_tsc)]
+                if d.progress:
+                    d.progress("card", 0.0, 0.0)
+                try:
+                    return [*self.operator.poll(), self.card.wait(j.next_tsc)]
+                finally:
+                    if d.progress:
+                        d.progress(None, 0.0, 0.0)
             case c.Transmit():
                 polled = self.operator.poll()
                 try:
@@ -151,8 +160,18 @@ class _Run:
                 return []
             case c.Send():
                 idle = self._idle_poller()
-                reply = exchange(d.link, e.request, d.cfg.keys.mac_key, e.timeout_s, crash=d.crash,
-                                 idle=idle.poll)
+                tick = idle.poll
+                if d.progress:
+                    started, progress = d.clock.monotonic(), d.progress
+
+                    def tick() -> None:
+                        idle.poll()
+                        progress("host", d.clock.monotonic() - started, e.timeout_s)
+                try:
+                    reply = exchange(d.link, e.request, d.cfg.keys.mac_key, e.timeout_s, crash=d.crash, idle=tick)
+                finally:
+                    if d.progress:
+                        d.progress(None, 0.0, 0.0)
                 if isinstance(reply, (Answered, NoAnswer)):
                     d.crash.reached("after_response")
                 return [*idle.events, *self.operator.poll(), c.HostReplied(reply)]

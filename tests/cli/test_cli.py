@@ -20,12 +20,12 @@ def test_demo_prints_receipt_in_text_mode(posterm):
 
 
 @pytest.mark.parametrize("args, fault", [
-    (["sale", "12.345"], "amount '12.345': expected ASCII digits with at most 2 decimal(s) after a dot, e.g. 12.34"),
-    (["sale", "0"], "amount '0': must be more than zero"),
-    (["sale", "abc"], "amount 'abc': expected ASCII digits with at most 2 decimal(s)"),
-    (["sale", "1e5"], "amount '1e5': expected ASCII digits"),
-    (["sale", "1E+1"], "amount '1E+1': expected ASCII digits"),
-    (["sale", "1_000"], "amount '1_000': expected ASCII digits"),
+    (["sale", "--reader", "emulated-swipe:magstripe", "12.345"], "amount '12.345': expected ASCII digits with at most 2 decimal(s) after a dot, e.g. 12.34"),
+    (["sale", "--reader", "emulated-swipe:magstripe", "0"], "amount '0': must be more than zero"),
+    (["sale", "--reader", "emulated-swipe:magstripe", "abc"], "amount 'abc': expected ASCII digits with at most 2 decimal(s)"),
+    (["sale", "--reader", "emulated-swipe:magstripe", "1e5"], "amount '1e5': expected ASCII digits"),
+    (["sale", "--reader", "emulated-swipe:magstripe", "1E+1"], "amount '1E+1': expected ASCII digits"),
+    (["sale", "--reader", "emulated-swipe:magstripe", "1_000"], "amount '1_000': expected ASCII digits"),
     (["sale", "sNaN"], "amount 'sNaN': expected ASCII digits"),
     (["sale", "1e999999999"], "amount '1e999999999': expected ASCII digits"),
     (["sale", "1.00", "--reader", "nfc:x"], "--reader 'nfc:x': expected one of"),
@@ -45,13 +45,18 @@ def test_swipe_of_a_chip_card_says_insert_card_and_sends_nothing(posterm):
 
 def test_txn_list_after_sales(host_sim, posterm):
     from tests.fixtures.host import host_address
-    posterm("sale", "1.00", "--host", host_address(host_sim))
+    posterm("sale", "--reader", "emulated-swipe:magstripe", "1.00", "--host", host_address(host_sim))
     r = posterm("txn", "list")
     assert r.code == 0 and "approved, settles at the next batch" in r.out and "476173******0010" in r.out
 
 
 def test_cancel_then_enter_cancels_with_the_full_json_result(posterm):
-    r = posterm("sale", "--keys", "1,2,CANCEL,ENTER", "--json")
+    r = posterm("sale", "--reader", "emulated-swipe:magstripe", "--keys", "1,2,CANCEL,ENTER", "--json")
     assert r.code == 3 and r.json["outcome"] == "cancelled" and r.json["id"] is None
     assert set(r.json) >= {"id", "stan", "outcome", "response_code", "auth_code", "rrn", "amount", "currency",
                            "masked_pan", "entry_mode", "message"}
+
+
+def test_the_parser_offers_every_demo_scenario():
+    from terminal.cli.cmd_demo import SCENARIO_NAMES
+    assert SCENARIO_NAMES == tuple(sorted(SCENARIOS))

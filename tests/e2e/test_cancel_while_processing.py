@@ -21,6 +21,7 @@ def _slow_host_config(tmp_path, host_sim) -> str:
     cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
                    f'[host]\naddress = "{host_address(host_sim)}"\ntimeout_s = 5\n'
                    f'[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
+    cfg.chmod(0o600)  # it holds [keys]: posterm refuses it readable by others
     return str(cfg)
 
 
@@ -53,7 +54,7 @@ def test_cancel_then_another_key_while_processing_lets_the_sale_go_on(host_sim, 
 def test_cancel_confirmed_after_a_decline_ends_as_the_decline(host_sim, posterm, tmp_path):
     """A decline (or no answer) ends as it would have: there is nothing to reverse."""
     host_sim.rules.append(Rule(mti="0200", amount=5100, code="51", delay_s=1.5))
-    r = posterm("sale", "51.00", "--keys", "WAIT:0.5,CANCEL,ENTER", "--config", _slow_host_config(tmp_path, host_sim),
+    r = posterm("sale", "--reader", "emulated-swipe:magstripe", "51.00", "--keys", "WAIT:0.5,CANCEL,ENTER", "--config", _slow_host_config(tmp_path, host_sim),
                 "--json")
     assert r.code == 1 and r.json["outcome"] == "declined"
     assert [decode(m, MAC_KEY).mti for m in host_sim.received] == ["0200"]
@@ -63,6 +64,6 @@ def test_cancel_left_open_is_dismissed_by_silence_and_the_sale_goes_on(host_sim,
     """CANCEL with no answer from the operator: after 5 s of silence the confirmation goes and the approval
     that came meanwhile stands."""
     host_sim.rules.append(Rule(mti="0200", delay_s=1.5))
-    r = posterm("sale", "12.34", "--keys", "WAIT:0.5,CANCEL,WAIT:6,ENTER",
+    r = posterm("sale", "--reader", "emulated-swipe:magstripe", "12.34", "--keys", "WAIT:0.5,CANCEL,WAIT:6,ENTER",
                 "--config", _slow_host_config(tmp_path, host_sim), "--json")
     assert r.code == 0 and r.json["outcome"] == "approved"

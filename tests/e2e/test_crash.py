@@ -49,7 +49,7 @@ def mtis(host):
 ])
 def test_crash_during_a_sale_is_reversed_on_restart(host_sim, tmp_path, point, host_saw):
     data = tmp_path / "data"
-    r = run(["sale", "4.56", "--host", host_address(host_sim)], data, crash_at=point)
+    r = run(["sale", "--reader", "emulated-swipe:magstripe", "4.56", "--host", host_address(host_sim)], data, crash_at=point)
     assert r.returncode == -signal.SIGKILL, r.stderr
     wait_for(lambda: mtis(host_sim) == host_saw, f"host to have seen {host_saw}")
     j = Journal(data / "journal.sqlite3")
@@ -72,8 +72,9 @@ def test_crash_mid_saf_resends_as_a_repeat(host_sim, tmp_path, point, host_saw_r
     cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
                    f'[host]\naddress = "{host_address(host_sim)}"\ntimeout_s = 1\n'
                    f'[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
+    cfg.chmod(0o600)  # it holds [keys]: posterm refuses it readable by others
     host_sim.rules += [Rule(mti="0200", silent=True, times=1), Rule(mti="0400", drop=True, times=1)]
-    first = run(["sale", "4.56", "--config", str(cfg)], data)
+    first = run(["sale", "--reader", "emulated-swipe:magstripe", "4.56", "--config", str(cfg)], data)
     assert first.returncode == 3
     assert mtis(host_sim) == ["0200", "0400"]  # the 0400 was lost on the way
     r = run(["saf", "flush", "--config", str(cfg)], data, crash_at=point)
@@ -94,7 +95,7 @@ def test_a_second_transacting_process_is_refused(host_sim, tmp_path):
     data = tmp_path / "data"
     host_sim.rules.append(Rule(mti="0200", delay_s=3))
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    slow = subprocess.Popen(POSTERM + ["sale", "1.00", "--host", host_address(host_sim), "--data-dir", str(data)],
+    slow = subprocess.Popen(POSTERM + ["sale", "--reader", "emulated-swipe:magstripe", "1.00", "--host", host_address(host_sim), "--data-dir", str(data)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for(lambda: mtis(host_sim) == ["0200"], "the first sale to reach the host")

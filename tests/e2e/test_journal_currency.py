@@ -11,18 +11,19 @@ def _krw(tmp_path, host_sim):
     cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "410"\n'
                    f'[host]\naddress = "{host_address(host_sim)}"\n'
                    f'[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
+    cfg.chmod(0o600)  # it holds [keys]: posterm refuses it readable by others
     return str(cfg)
 
 
 def test_krw_sale_of_1000_charges_1000_won_on_wire_screen_and_receipt(host_sim, posterm, tmp_path):
     cfg = _krw(tmp_path, host_sim)
-    r = posterm("sale", "1000", "--config", cfg)
+    r = posterm("sale", "1000", "--reader", "emulated-swipe:magstripe", "--config", cfg)
     assert r.code == 0, r.err
     req = decode(host_sim.received[0], MAC_KEY)
     assert req.fields[4] == "000000001000" and req.fields[49] == "410"
     assert r.out.splitlines()[0] == "AMOUNT KRW 1000"
     assert "AMOUNT                  KRW 1000" in r.out  # the receipt agrees with the screen
-    keyed = posterm("sale", "--keys", "1,0,0,0,ENTER,ENTER", "--config", cfg, "--json")
+    keyed = posterm("sale", "--reader", "emulated-swipe:magstripe", "--keys", "1,0,0,0,ENTER,ENTER", "--config", cfg, "--json")
     assert keyed.code == 0 and keyed.json["amount"] == 1000
     assert decode(host_sim.received[1], MAC_KEY).fields[4] == "000000001000"
     assert "KRW 1000" in posterm("txn", "show", "2").out

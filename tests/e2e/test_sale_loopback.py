@@ -13,7 +13,7 @@ from tests.fixtures.host import MAC_KEY, POSTERM, host_address
 
 
 def test_approved_sale_json_result_and_wire(host_sim, posterm):
-    r = posterm("sale", "12.34", "--host", host_address(host_sim), "--json")
+    r = posterm("sale", "--reader", "emulated-swipe:magstripe", "12.34", "--host", host_address(host_sim), "--json")
     assert r.code == 0, r.err
     res = r.json
     assert {k: res[k] for k in ("outcome", "response_code", "amount", "currency", "masked_pan", "entry_mode",
@@ -29,13 +29,13 @@ def test_approved_sale_json_result_and_wire(host_sim, posterm):
 
 def test_decline_exit_1_with_the_reason(host_sim, posterm):
     host_sim.rules.append(Rule(amount=5100, code="51"))
-    r = posterm("sale", "51.00", "--host", host_address(host_sim), "--json")
+    r = posterm("sale", "--reader", "emulated-swipe:magstripe", "51.00", "--host", host_address(host_sim), "--json")
     assert r.code == 1 and r.json["outcome"] == "declined" and r.json["message"] == "DECLINED: insufficient funds"
 
 
 def test_no_response_reverses_and_exit_3(host_sim, posterm, tmp_path):
     host_sim.rules.append(Rule(mti="0200", silent=True))
-    r = posterm("sale", "7.00", "--config", _config(tmp_path, host_sim), "--json")
+    r = posterm("sale", "--reader", "emulated-swipe:magstripe", "7.00", "--config", _config(tmp_path, host_sim), "--json")
     assert r.code == 3 and r.json["outcome"] == "reversed"
     mtis = [decode(m, MAC_KEY).mti for m in host_sim.received]
     assert mtis == ["0200", "0400"]
@@ -51,6 +51,7 @@ def _config(tmp_path, host_sim):
     cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
                    f'[host]\naddress = "{host_address(host_sim)}"\ntimeout_s = 1\n'
                    f'[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
+    cfg.chmod(0o600)  # it holds [keys]: posterm refuses it readable by others
     return str(cfg)
 
 
@@ -58,11 +59,11 @@ def test_pending_reversal_goes_before_the_next_sale(host_sim, posterm, tmp_path)
     cfg = _config(tmp_path, host_sim)
     # The sale gets no answer; its first 0400 is lost on the way (the host never sees it).
     host_sim.rules += [Rule(mti="0200", silent=True, times=1), Rule(mti="0400", drop=True, times=1)]
-    first = posterm("sale", "7.00", "--config", cfg, "--json")
+    first = posterm("sale", "--reader", "emulated-swipe:magstripe", "7.00", "--config", cfg, "--json")
     assert first.json["outcome"] == "reversal_pending"
     status = posterm("saf", "status")
     assert "1 entry not yet delivered" in status.out and "reversal of txn 1" in status.out
-    second = posterm("sale", "8.00", "--config", cfg, "--json")
+    second = posterm("sale", "--reader", "emulated-swipe:magstripe", "8.00", "--config", cfg, "--json")
     assert second.json["outcome"] == "approved"
     msgs = [decode(m, MAC_KEY) for m in host_sim.received]
     assert [m.mti for m in msgs] == ["0200", "0400", "0401", "0200"]  # the repeat goes first, then the new sale
@@ -74,8 +75,8 @@ def test_undeliverable_reversal_blocks_the_next_sale(host_sim, posterm, tmp_path
     cfg = _config(tmp_path, host_sim)
     host_sim.rules += [Rule(mti="0200", silent=True, times=1), Rule(mti="0400", drop=True),
                        Rule(mti="0401", drop=True)]
-    posterm("sale", "7.00", "--config", cfg)
-    second = posterm("sale", "8.00", "--config", cfg, "--json")
+    posterm("sale", "--reader", "emulated-swipe:magstripe", "7.00", "--config", cfg)
+    second = posterm("sale", "--reader", "emulated-swipe:magstripe", "8.00", "--config", cfg, "--json")
     assert second.code == 3 and second.json["outcome"] == "not_sent"
     # the operator line names the reversal that holds everything up, by the STAN of the sale it reverses
     assert second.json["message"] == "NOT SENT: reversal of STAN 000001 still waiting for the host"
@@ -91,7 +92,7 @@ def test_journal_row_committed_before_the_request_leaves(host_sim, posterm):
     host_sim.rules.append(Rule(mti="0200", delay_s=3.0))
     data = posterm.data_dir
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    proc = subprocess.Popen(POSTERM + ["sale", "3.00", "--host", host_address(host_sim), "--data-dir", str(data),
+    proc = subprocess.Popen(POSTERM + ["sale", "--reader", "emulated-swipe:magstripe", "3.00", "--host", host_address(host_sim), "--data-dir", str(data),
                                        "--json"], stdout=subprocess.PIPE, text=True, env=env)
     try:
         deadline = time.monotonic() + 30
@@ -109,7 +110,7 @@ def test_journal_row_committed_before_the_request_leaves(host_sim, posterm):
 
 def test_posterm_run_keyed_sale_approved_with_receipt(host_sim, posterm):
     """The long-running terminal: amount keyed (1,2,3 -> 1.23), confirmed, sold online, receipt shown."""
-    r = posterm("run", "--keys", "1,2,3,ENTER,ENTER", "--host", host_address(host_sim))
+    r = posterm("run", "--reader", "emulated-swipe:magstripe", "--keys", "1,2,3,ENTER,ENTER", "--host", host_address(host_sim))
     assert r.code == 0, r.err
     assert "APPROVED" in r.out and "CNY 1.23" in r.out and "476173******0010" in r.out
     [raw] = host_sim.received
@@ -117,18 +118,18 @@ def test_posterm_run_keyed_sale_approved_with_receipt(host_sim, posterm):
 
 
 def test_sale_amount_keyed_from_a_script(host_sim, posterm):
-    r = posterm("sale", "--keys", "4,CLEAR,5,0,ENTER,ENTER", "--host", host_address(host_sim), "--json")
+    r = posterm("sale", "--reader", "emulated-swipe:magstripe", "--keys", "4,CLEAR,5,0,ENTER,ENTER", "--host", host_address(host_sim), "--json")
     assert r.code == 0 and r.json["amount"] == 50
-    bad = posterm("sale", "--keys", "5,ENTRE", "--host", host_address(host_sim))
+    bad = posterm("sale", "--reader", "emulated-swipe:magstripe", "--keys", "5,ENTRE", "--host", host_address(host_sim))
     assert bad.code == 2 and "'ENTRE' is not a key" in bad.err
-    short = posterm("sale", "--keys", "5,ENTER", "--host", host_address(host_sim))
+    short = posterm("sale", "--reader", "emulated-swipe:magstripe", "--keys", "5,ENTER", "--host", host_address(host_sim))
     assert short.code == 2 and "script ended before the amount was confirmed" in short.err
 
 
 def test_void_and_settle_commands(host_sim, posterm):
     addr = host_address(host_sim)
-    assert posterm("sale", "10.00", "--host", addr).code == 0
-    assert posterm("sale", "2.50", "--host", addr).code == 0
+    assert posterm("sale", "--reader", "emulated-swipe:magstripe", "10.00", "--host", addr).code == 0
+    assert posterm("sale", "--reader", "emulated-swipe:magstripe", "2.50", "--host", addr).code == 0
     v = posterm("void", "2", "--host", addr, "--json")
     assert v.code == 0 and v.json["voids"] == 2 and v.json["outcome"] == "approved"
     again = posterm("void", "2", "--host", addr)
@@ -202,7 +203,7 @@ def test_full_disk_refuses_the_sale_before_anything_is_sent(host_sim, posterm, t
     mnt.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)], check=True)
     try:
-        first = posterm("sale", "1.00", "--host", host_address(host_sim), data=mnt)  # creates the journal
+        first = posterm("sale", "--reader", "emulated-swipe:magstripe", "1.00", "--host", host_address(host_sim), data=mnt)  # creates the journal
         assert first.code == 0
         fd = os.open(mnt / "filler", os.O_WRONLY | os.O_CREAT)
         try:
@@ -212,7 +213,7 @@ def test_full_disk_refuses_the_sale_before_anything_is_sent(host_sim, posterm, t
             pass
         finally:
             os.close(fd)
-        r = posterm("sale", "2.00", "--host", host_address(host_sim), data=mnt)
+        r = posterm("sale", "--reader", "emulated-swipe:magstripe", "2.00", "--host", host_address(host_sim), data=mnt)
         assert r.code == 3 and "journal" in r.err and "(the disk is full: " in r.err and r.err.count("\n") == 1
         assert len(host_sim.received) == 1  # only the first sale ever reached the host
     finally:
@@ -227,7 +228,8 @@ def test_wrong_mac_key_at_the_terminal_charges_nothing(host_sim, posterm, tmp_pa
     cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
                    f'[host]\naddress = "{host_address(host_sim)}"\n'
                    f'[keys]\nmac_key = "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"\n')
-    r = posterm("sale", "1.00", "--config", str(cfg), "--json")
+    cfg.chmod(0o600)  # it holds [keys]: posterm refuses it readable by others
+    r = posterm("sale", "--reader", "emulated-swipe:magstripe", "1.00", "--config", str(cfg), "--json")
     assert r.code == 3 and r.json["outcome"] == "reversal_pending"
     assert host_sim.ledger.approvals() == []
     assert [(mti, code) for mti, _, code in host_sim.ledger.messages()] == [("0200", "63"), ("0400", "63")]
@@ -235,7 +237,7 @@ def test_wrong_mac_key_at_the_terminal_charges_nothing(host_sim, posterm, tmp_pa
 
 def test_host_answering_63_flags_the_key_set(host_sim, posterm):
     host_sim.rules.append(Rule(mti="0200", code="63"))
-    r = posterm("sale", "1.00", "--host", host_address(host_sim), "--json")
+    r = posterm("sale", "--reader", "emulated-swipe:magstripe", "1.00", "--host", host_address(host_sim), "--json")
     assert r.code == 1 and r.json["message"] == "DECLINED: security error, call support"
     listing = posterm("txn", "list")
     assert listing.out.startswith("ATTENTION: ") and "host answered 63 (security violation) to STAN 000001" in listing.out
@@ -247,10 +249,10 @@ def test_status_tells_the_merchant_what_settles_and_what_waits(host_sim, posterm
     addr = host_address(host_sim)
     empty = posterm("status")
     assert empty.code == 0 and "batch 000001 is empty: nothing to settle" in empty.out
-    posterm("sale", "10.00", "--host", addr)
-    posterm("refund", "2.50", "--host", addr)
+    posterm("sale", "--reader", "emulated-swipe:magstripe", "10.00", "--host", addr)
+    posterm("refund", "--reader", "emulated-swipe:magstripe", "2.50", "--host", addr)
     host_sim.rules += [Rule(mti="0200", silent=True, times=1), Rule(mti="0400", drop=True)]
-    posterm("sale", "3.00", "--config", _config(tmp_path, host_sim))
+    posterm("sale", "--reader", "emulated-swipe:magstripe", "3.00", "--config", _config(tmp_path, host_sim))
     s = posterm("status", "--json")
     assert s.code == 0 and (s.json["debits"], s.json["credits"]) == ([1, 1000], [1, 250])
     assert s.json["reversals_pending"] == 1

@@ -32,3 +32,13 @@ def test_no_card_in_the_reader_is_a_device_error(pcsc_stack, tmp_path):
                         "--data-dir", str(tmp_path), "--card-timeout", "1"], capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 4 and "Virtual PCD 00 01" in r.stderr
+
+
+def test_a_named_reader_that_is_absent_is_reported_at_once_with_those_present(pcsc_stack, tmp_path):
+    import time
+    t0 = time.monotonic()
+    r = pcsc_stack.run([POSTERM, "sale", "1.00", "--reader", "pcsc:Nonexistent", "--host", "127.0.0.1:9",
+                        "--data-dir", str(tmp_path), "--card-timeout", "30"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 4 and "reader 'Nonexistent' not found; readers present: 'Virtual PCD 00 00'" in r.stderr
+    assert time.monotonic() - t0 < 10   # not the 30 s card timeout

@@ -60,7 +60,8 @@ def test_operator_session_in_a_real_terminal(tmux, tmp_path):
     # No bounce_ms here: a tty's keys are not bounce-filtered (terminal/keypad/settings.py for_tty), so tmux
     # typing faster than fingers loses no key; bounce is tested on exact timestamps in tests/keypad.
     config.write_text(TERMINAL_TABLES + "[keypad]\nconfirm_timeout_s = 1\n")
-    tmux.keys(f"{POSTERM} run --config {config} --data-dir {tmp_path / 'data'}; echo EXIT=$?", "Enter")
+    config.chmod(0o600)  # it holds [keys]: posterm refuses it readable by others
+    tmux.keys(f"{POSTERM} run --reader emulated-swipe:magstripe --config {config} --data-dir {tmp_path / 'data'}; echo EXIT=$?", "Enter")
     tmux.wait_for("READY", "Key in the amount")
 
     tmux.keys("1", "2", "3")
@@ -96,7 +97,7 @@ def test_operator_session_in_a_real_terminal(tmux, tmp_path):
 
 
 def test_run_fed_by_a_key_script_prints_each_screen(tmp_path):
-    done = subprocess.run([POSTERM, "run", "--keys", "1,2,3,CANCEL,CLEAR,ENTER", "--data-dir", str(tmp_path)],
+    done = subprocess.run([POSTERM, "run", "--reader", "emulated-swipe:magstripe", "--keys", "1,2,3,CANCEL,CLEAR,ENTER", "--data-dir", str(tmp_path)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -105,16 +106,16 @@ def test_run_fed_by_a_key_script_prints_each_screen(tmp_path):
 
 
 def test_run_with_a_bad_key_script_is_a_usage_error():
-    done = subprocess.run([POSTERM, "run", "--keys", "1,2,ENTRE"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([POSTERM, "run", "--reader", "emulated-swipe:magstripe", "--keys", "1,2,ENTRE"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        "posterm run: --keys token 3 (column 5): 'ENTRE' is not a key; "
+        "posterm: --keys token 3 (column 5): 'ENTRE' is not a key; "
         "expected 0-9, CLEAR, CANCEL, ENTER, F1-F4 or WAIT:SECONDS"
     )
 
 
 def test_run_with_a_missing_keypad_device_is_a_device_error(tmp_path):
-    done = subprocess.run([POSTERM, "run", "--keypad-device", str(tmp_path / "event7")], capture_output=True,
+    done = subprocess.run([POSTERM, "run", "--reader", "emulated-swipe:magstripe", "--keypad-device", str(tmp_path / "event7")], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 4 and "event7: cannot open" in done.stderr
 
@@ -123,7 +124,8 @@ def test_sale_without_amount_is_keyed_at_the_terminal(tmux, tmp_path):
     """`posterm sale` with no AMOUNT at a real terminal: the operator keys 4,5,0, ENTER, ENTER."""
     config = tmp_path / "posterm.toml"
     config.write_text(TERMINAL_TABLES)
-    tmux.keys(f"{POSTERM} sale --config {config} --data-dir {tmp_path / 'data'} --json; echo EXIT=$?", "Enter")
+    config.chmod(0o600)  # it holds [keys]: posterm refuses it readable by others
+    tmux.keys(f"{POSTERM} sale --reader emulated-swipe:magstripe --config {config} --data-dir {tmp_path / 'data'} --json; echo EXIT=$?", "Enter")
     tmux.wait_for("ENTER AMOUNT")
     tmux.keys("4", "5", "0", "0", "BSpace")  # the repeated 0 typed fast is two presses, not bounce
     tmux.wait_for("CNY 4.50")
@@ -145,6 +147,7 @@ def _start_run(tmux, tmp_path, host_sim, reader: str, pin: str, chooses: bool) -
     config = tmp_path / "posterm.toml"
     config.write_text(TERMINAL_TABLES.replace("127.0.0.1:9", f"127.0.0.1:{host_sim.port}")
                       .replace("[keys]", "timeout_s = 5\n[keys]"))
+    config.chmod(0o600)  # it holds [keys]: posterm refuses it readable by others
     tmux.keys(f"{POSTERM} run --config {config} --reader {reader} --pin {pin} --data-dir {tmp_path / 'data'}; "
               "echo EXIT=$?", "Enter")
     tmux.wait_for("READY")

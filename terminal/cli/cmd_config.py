@@ -1,0 +1,153 @@
+"""`posterm config init [PATH]` (a commented sample, every key with its default) and `posterm config check` (the
+configuration validated whole and printed as it will be used, keys shown only as key check values)."""
+from __future__ import annotations
+
+import argparse
+
+from terminal.cli.common import add_common, emit
+
+SAMPLE = '''\
+# posterm terminal parameters (TOML). Every key is shown with its default; docs/config.md explains each one.
+# posterm looks for this file at --config FILE, else $POSTERM_CONFIG, else $XDG_CONFIG_HOME/posterm/config.toml
+# (~/.config/posterm/config.toml), else /etc/posterm/config.toml. A file holding [keys] must be readable by its
+# owner only (chmod 600). Check it with: posterm config check --config THIS_FILE
+
+[terminal]
+id = "TERM0001"                 # field 41: the terminal id the acquirer gave you (1-8 characters)
+merchant_id = "MERCHANT0000001" # field 42: the merchant id (1-15 characters)
+currency = "156"                # ISO 4217 numeric currency of amounts (156 CNY, 978 EUR, 840 USD, 410 KRW)
+country = "156"                 # ISO 3166 numeric country of the terminal (EMV 9F1A)
+
+[host]
+address = "127.0.0.1:5000"      # HOST:PORT of the acquirer
+timeout_s = 30                  # wait this long for an answer before reversing (1-300)
+connect_timeout_s = 10          # give up connecting after this long: nothing sent (0.5-120)
+# tls_ca_file = "/etc/posterm/acquirer-ca.pem"     # TLS on: the host's certificate is checked against this CA
+# tls_cert_file = "/etc/posterm/terminal.pem"      # mutual TLS: this terminal's certificate ...
+# tls_key_file = "/etc/posterm/terminal.key"       # ... and its private key (chmod 600)
+# tls_server_name = "acquirer.example"             # the name the host's certificate must carry (default: host)
+
+[keys]
+# The built-in demo keys (below) are refused for any host that is not on this machine (127.0.0.1, ::1).
+# Replace them with the keys your acquirer's key-loading process gives you. `posterm config check` shows only
+# their key check values (KCV), never the keys.
+mac_key = "00112233445566778899AABBCCDDEEFF"                                   # AES-128, MAC of every message
+data_key = "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F" # AES-256, seals offline advices
+pin_key = "0123456789ABCDEFFEDCBA9876543210"                                   # TDES, online PIN blocks
+
+[limits]
+floor_limit = 0                 # minor units: a chip card may approve offline only below this (0: never)
+max_amount = 100000000          # minor units: the largest amount the terminal accepts
+
+[saf]
+max_attempts = 1000             # deliveries that reached the host before an entry needs attention
+expiry_h = 72                   # hours before an undelivered entry needs attention (never dropped)
+
+[reader]
+# spec = "pcsc"                 # the card reader when --reader is not given: pcsc, pcsc:NAME,
+                                # serial:/dev/ttyUSB0?protocol=msr605 (none: --reader is required)
+card_timeout_s = 30             # how long to wait for a card or a swipe (1-300)
+
+[keypad]
+confirm_timeout_s = 5           # silence that dismisses a CANCEL confirmation (0.5-120)
+bounce_ms = 60                  # a repeat of the same key within this is contact bounce (0-500)
+result_timeout_s = 60           # a result screen goes back to READY after this
+# evdev_map = { KEY_KP0 = "0", KEY_KPENTER = "ENTER" }   # Linux input key names to keypad keys
+# tty_map = { "\\u001b" = "CANCEL" }                    # terminal bytes to keypad keys
+'''
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("config", help="write a sample configuration, or check the one in use")
+    csub = p.add_subparsers(dest="config_command", required=True, metavar="ACTION")
+    ip = csub.add_parser("init", help="write a commented sample config (every key, its default, what it does)")
+    ip.add_argument("path", nargs="?", metavar="PATH",
+                    help="where to write it (default $XDG_CONFIG_HOME/posterm/config.toml); - for stdout")
+    ip.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    add_common(ip)
+    ip.set_defaults(run=run_init)
+    cp = csub.add_parser("check", help="validate the configuration and print it as it will be used (keys as KCVs)")
+    add_common(cp)
+    cp.set_defaults(run=run_check)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from terminal.cli.common import UsageError
+    if args.path == "-":
+        print(SAMPLE, end="")
+        return 0
+    if args.path:
+        path = Path(args.path)
+    else:
+        xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+        path = Path(xdg) / "posterm" / "config.toml"
+    if path.exists() and not args.force:
+        raise UsageError(f"config init: {path} exists; give another PATH or --force to overwrite it")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(SAMPLE)
+        os.chmod(path, 0o600)
+    except OSError as e:
+        raise UsageError(f"config init: cannot write {path}: {e.strerror}") from None
+    emit(args, {"written": str(path)}, [f"wrote {path} (mode 0600): edit [terminal], [host] and [keys], then run "
+                                        f"`posterm config check --config {path}`"])
+    return 0
+
+
+def kcv(key: bytes, algorithm: str) -> str:
+    """Key check value: the first 3 bytes of a zero block enciphered under the key (AES or TDES)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    if algorithm == "aes":
+        enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+        block = bytes(16)
+    else:
+        from drivers.emvspec.crypto import tdes_encrypt
+        return tdes_encrypt(key, bytes(8))[:3].hex().upper()
+    return (enc.update(block) + enc.finalize())[:3].hex().upper()
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from terminal.cli.common import load_config
+    from terminal.cli.main import check_data_dir
+    from terminal.cli.reader_spec import parse_reader
+    from terminal.config import is_loopback, uses_demo_keys
+    cfg = load_config(args)
+    if cfg.reader.spec:
+        parse_reader(cfg.reader.spec)
+    check_data_dir(args)
+    demo = uses_demo_keys(cfg)
+    problems = []
+    if demo and not is_loopback(cfg.host.address):
+        problems.append(f"[keys] {', '.join(demo)}: built-in demo keys, refused for host {cfg.host.address}")
+    keys = {"mac_key": kcv(cfg.keys.mac_key, "aes"), "data_key": kcv(cfg.keys.data_key, "aes"),
+            "pin_key": kcv(cfg.keys.pin_key, "tdes")}
+    t, h, r, lim, saf = cfg.terminal, cfg.host, cfg.reader, cfg.limits, cfg.saf
+    tls = ("off" if not h.tls_ca_file else
+           f"CA {h.tls_ca_file}" + (f", client certificate {h.tls_cert_file}" if h.tls_cert_file else "")
+           + (f", server name {h.tls_server_name}" if h.tls_server_name else ""))
+    lines = [f"configuration: {cfg.source}",
+             f"[terminal] id {t.id}, merchant {t.merchant_id}, currency {t.currency}, country {t.country}",
+             f"[host]     {h.address}, answer within {h.timeout_s:g} s, connect within {h.connect_timeout_s:g} s,"
+             f" TLS {tls}",
+             "[keys]     " + ", ".join(f"{k} KCV {v}{' (demo key)' if k in demo else ''}" for k, v in keys.items()),
+             f"[limits]   floor limit {lim.floor_limit}, max amount {lim.max_amount} (minor units)",
+             f"[saf]      max attempts {saf.max_attempts}, needs attention after {saf.expiry_h:g} h",
+             f"[reader]   {r.spec or '(none: --reader is required)'}, card timeout {r.card_timeout_s:g} s",
+             f"[keypad]   {', '.join(f'{k} = {v}' for k, v in sorted(cfg.keypad.items())) or 'defaults'}"]
+    lines += [f"PROBLEM: {p}" for p in problems]
+    lines.append("configuration OK" if not problems else f"{len(problems)} problem(s)")
+    emit(args, {"source": cfg.source, "ok": not problems, "problems": problems,
+                "terminal": {"id": t.id, "merchant_id": t.merchant_id, "currency": t.currency, "country": t.country},
+                "host": {"address": h.address, "timeout_s": h.timeout_s, "connect_timeout_s": h.connect_timeout_s,
+                         "tls_ca_file": h.tls_ca_file, "tls_cert_file": h.tls_cert_file,
+                         "tls_key_file": h.tls_key_file, "tls_server_name": h.tls_server_name},
+                "keys_kcv": keys, "demo_keys": demo,
+                "limits": {"floor_limit": lim.floor_limit, "max_amount": lim.max_amount},
+                "saf": {"max_attempts": saf.max_attempts, "expiry_h": saf.expiry_h},
+                "reader": {"spec": r.spec, "card_timeout_s": r.card_timeout_s}, "keypad": cfg.keypad}, lines)
+    return 0 if not problems else 2
