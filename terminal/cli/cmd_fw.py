@@ -19,9 +19,31 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     trace = groups.add_parser("trace", help="APDU traces").add_subparsers(dest="fw_trace", required=True)
     show = trace.add_parser("show", help="print a trace decoded tag by tag")
-    show.add_argument("file", metavar="FILE")
+    show.add_argument("file", metavar="FILE", help="a trace written by sale --apdu-trace")
     add_common(show)
     show.set_defaults(run=run_trace_show)
+
+    card = groups.add_parser("card", help="EMV cards").add_subparsers(dest="fw_card", required=True)
+    info = card.add_parser("info", help="applications, FCI, AIP/AFL, records, CA key, ODA, counters (read-only)")
+    info.add_argument("--reader", default="pcsc", metavar="SPEC",
+                      help="pcsc, pcsc:NAME, emulated:PROFILE or replay:TRACE (default pcsc)")
+    info.add_argument("--card-timeout", type=float, default=10.0, metavar="SECONDS",
+                      help="how long to wait for a card (default 10)")
+    add_common(info)
+    info.set_defaults(run=run_card_info)
+
+    readers = groups.add_parser("readers", help="PC/SC readers: attributes, part 10 features, firmware; --watch")
+    readers.add_argument("--watch", action="store_true", help="print card insert / remove events until Ctrl-C")
+    readers.add_argument("--events", type=int, metavar="N", help="with --watch: stop after N card events")
+    add_common(readers)
+    readers.set_defaults(run=run_readers)
+
+    msr = groups.add_parser("msr", help="a serial MSR605-style reader: model, firmware, self-test, test read")
+    msr.add_argument("device", metavar="DEVICE", help="the serial port, e.g. /dev/ttyUSB0")
+    msr.add_argument("--baud", type=int, default=9600, help="baud rate (default 9600)")
+    msr.add_argument("--test-read", type=float, metavar="SECONDS", help="also wait this long for one swipe")
+    add_common(msr)
+    msr.set_defaults(run=run_msr)
 
 
 def run_trace_show(args: argparse.Namespace) -> int:
@@ -32,4 +54,43 @@ def run_trace_show(args: argparse.Namespace) -> int:
     except TraceError as e:
         raise UsageError(str(e)) from None
     emit(args, show_dict(trace), show_lines(trace))
+    return EXIT_OK
+
+
+def run_card_info(args: argparse.Namespace) -> int:
+    from firmware_tools.card_info import card_info, info_lines
+    from terminal.cli.reader_spec import open_chip_channel, parse_reader
+    channel = open_chip_channel(parse_reader(args.reader), args.card_timeout)
+    try:
+        info = card_info(channel)
+    finally:
+        channel.close()
+    emit(args, info, info_lines(info))
+    return EXIT_OK
+
+
+def run_readers(args: argparse.Namespace) -> int:
+    from firmware_tools import readers
+    if args.watch:
+        import json
+        import sys
+
+        def show(obj: dict, lines: list[str]) -> None:
+            print(json.dumps(obj, sort_keys=True) if getattr(args, "json", False) else "\n".join(lines), flush=True)
+        try:
+            return readers.watch(show, events=args.events)
+        except KeyboardInterrupt:
+            sys.stdout.flush()
+            return EXIT_OK
+    entries = readers.reader_inventory()
+    emit(args, {"readers": entries}, readers.inventory_lines(entries))
+    return EXIT_OK
+
+
+def run_msr(args: argparse.Namespace) -> int:
+    from firmware_tools.msr_diag import msr_lines, query, test_read
+    info = {"device": args.device, "status": query(args.device, args.baud)}
+    if args.test_read:
+        info["test_read"] = test_read(args.device, args.test_read, args.baud)
+    emit(args, info, msr_lines(info))
     return EXIT_OK
