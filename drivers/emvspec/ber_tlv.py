@@ -4,6 +4,7 @@ kernel decides whether a duplicate is an error (Book 3 section 10.2: redundant p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Iterator
 
 from drivers.emvspec.errors import TlvError
@@ -25,9 +26,15 @@ class Tlv:
 
     def children(self) -> list["Tlv"]:
         """The objects inside a constructed template (offsets relative to the outer buffer)."""
+        return list(self._children)
+
+    @cached_property
+    def _children(self) -> tuple["Tlv", ...]:
+        # parsed once per object: a response is walked several times (store, find, templates)
         if not self.constructed:
             raise TlvError("primitive object has no children", self.offset, self.tag)
-        return parse(self.value, base_offset=self.offset + len(encode_tag(self.tag)) + len(encode_length(len(self.value))))
+        return tuple(parse(self.value, base_offset=self.offset + len(encode_tag(self.tag))
+                           + len(encode_length(len(self.value)))))
 
     def encode(self) -> bytes:
         return encode(self.tag, self.value)
@@ -138,7 +145,7 @@ def walk(objects: Iterable[Tlv]) -> Iterator[Tlv]:
     for obj in objects:
         yield obj
         if obj.constructed:
-            yield from walk(obj.children())
+            yield from walk(obj._children)
 
 
 def primitives(objects: Iterable[Tlv]) -> Iterator[Tlv]:

@@ -18,7 +18,7 @@ class AidConfig:
     aid: bytes
     label: str = ""
     partial: bool = True
-    app_version: bytes = b"\x00\x8c"              # 9F09
+    app_version: bytes = b"\x00\x8c"              # 9F09: each scheme's own (Visa 008C, Mastercard 0002, ...)
     floor_limit: int = 0                           # minor units (9F1B)
     tac_default: bytes = bytes.fromhex("DC4000A800")
     tac_denial: bytes = bytes.fromhex("0010000000")
@@ -27,6 +27,14 @@ class AidConfig:
     random_target_percent: int = 0
     random_max_target_percent: int = 0
     ddol_default: bytes = bytes.fromhex("9F3704")  # used when the card has no DDOL
+    # contactless (Book B 3.1.1 pre-processing, per AID and kernel); None: not configured / not checked
+    kernel_id: int = 0                             # 0: the kernel the card asks for (9F2A), else its RID's
+    cl_transaction_limit: int | None = 100000     # at or above: contactless not allowed (try another interface)
+    cl_floor_limit: int | None = None              # above: online cryptogram required; None: floor_limit
+    cl_cvm_limit: int | None = 5000                # at or above: CVM required
+    zero_amount_allowed: bool = True
+    status_check: bool = False                     # an amount of one unit asks for an online cryptogram
+    ttq: bytes = bytes.fromhex("26004000")         # C-3 9F66: qVSDC, online PIN, signature; consumer device CVM
 
 
 def _h(text: str) -> bytes:
@@ -38,7 +46,7 @@ DEFAULT_AIDS = (
     AidConfig(_h("A0000000041010"), "MASTERCARD", app_version=b"\x00\x02"),
     AidConfig(_h("A000000333010101"), "UNIONPAY DEBIT", app_version=b"\x00\x30"),
     AidConfig(_h("A000000333010102"), "UNIONPAY CREDIT", app_version=b"\x00\x30"),
-    AidConfig(_h("A00000002501"), "AMEX"),
+    AidConfig(_h("A00000002501"), "AMEX", app_version=b"\x00\x01"),
 )
 
 

@@ -31,6 +31,7 @@ class KernelContext:
     aid: AidConfig | None = None
     selected_aid: bytes = b""
     label: str = ""
+    language_preference: str = ""          # 5F2D of the selected application's FCI: 'en', 'zhen', ...
     contactless: bool = False
     oda_method: str | None = None          # 'sda', 'dda', 'cda' or None
     oda_failure: str = ""

@@ -175,8 +175,6 @@ class EmvKernel:
         term[0x9F15] = _bcd(int(cfg.merchant_category_code), 2)
         term[0x9F41] = _bcd(txn.sequence_counter, 4)
         term[0x9F39] = b"\x07" if cfg.contactless_interface else b"\x05"
-        if cfg.contactless_interface:
-            term[0x9F66] = bytes.fromhex("36004000")   # TTQ: EMV mode, online capable, online PIN, signature
 
     def _guarded_flow(self):
         try:
@@ -203,8 +201,16 @@ class EmvKernel:
                 candidates = [c for c in candidates if c != chosen]
                 ctx.card.clear()
 
+    def online_request(self, outcome: Outcome) -> OnlineRequest:
+        """The step a flow yields to ask for the host (the contactless kernels yield it too)."""
+        return OnlineRequest(outcome)
+
     def _flow(self):
         ctx = self.ctx
+        if ctx.contactless:                    # Book B entry point, then the kernel C-2 / C-3 it activates
+            from terminal.emv.contactless import entry_point
+            yield from entry_point.run(self)
+            return
         afl = yield from self._select_and_initiate()
         yield from read_application_data(ctx, afl)
         yield from authenticate(ctx)
@@ -290,7 +296,7 @@ class EmvKernel:
             entry_mode="071" if ctx.contactless else "051", pin_block=ctx.pin_block,
             signature_required="signature" in ctx.cvm,
             reversal_needed=self._host_approved and decision in (Decision.ABORTED, Decision.ONLINE_DECLINED),
-            application=ctx.selected_aid.hex().upper(), application_label=ctx.label,
+            application=ctx.selected_aid.hex().upper(), application_label=ctx.label, language_preference=ctx.language_preference,
             cryptogram=CID_NAMES.get(cid, "") if cid is not None else "",
             issuer_script_results=bytes(ctx.script_results), apdu_count=ctx.commands_sent)
 

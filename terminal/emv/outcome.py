@@ -50,10 +50,18 @@ class Outcome:
     signature_required: bool = False
     reversal_needed: bool = False
     application: str = ""               # AID hex
-    application_label: str = ""
+    application_label: str = ""        # directory entry's, else the FCI's (50, or 9F12 when 9F11 is supported)
+    language_preference: str = ""       # 5F2D, pairs of ISO 639 letters
     cryptogram: str = ""                # 'TC', 'AAC' or 'ARQC' last returned by the card
     issuer_script_results: bytes = b""
     apdu_count: int = 0
+    # contactless (Book B 3.5): the kernel that ran ('C-3', 'C-2'), the Entry Point outcome (approved, declined,
+    # online_request, try_again, try_another_interface, end_application) and the user interface request for
+    # the cardholder ('See phone for instructions', 'Card read OK, remove card', ...)
+    kernel: str = ""
+    contactless_outcome: str = ""
+    ui_request: str = ""
+    alternate_interface: str = ""
 
     @property
     def chip_response_code(self) -> str | None:

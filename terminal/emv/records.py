@@ -12,7 +12,8 @@ from terminal.emv.gpo import AflEntry
 MANDATORY = (0x5F24, 0x5A, 0x8C, 0x8D)
 
 
-def read_application_data(ctx: KernelContext, afl: list[AflEntry]) -> Phase[None]:
+def read_application_data(ctx: KernelContext, afl: list[AflEntry], mandatory: tuple[int, ...] = MANDATORY
+                          ) -> Phase[None]:
     for entry in afl:
         for record in range(entry.first, entry.last + 1):
             resp = yield from exchange(ctx, apdu.read_record(entry.sfi, record))
@@ -29,7 +30,7 @@ def read_application_data(ctx: KernelContext, afl: list[AflEntry]) -> Phase[None
             if for_oda:
                 ctx.oda_static_data += objs[0].value if entry.sfi <= 10 else resp.data
             ctx.store_card(objs[0].children(), f"record {entry.sfi}.{record}")
-    for tag in MANDATORY:
+    for tag in mandatory:
         ctx.require(tag, "application data")
     sda_list = ctx.card.get(0x9F4A)
     if sda_list is not None:

@@ -38,14 +38,32 @@ class NoApplicationError(EmvError):
 ChooseApplication = Callable[[list[Candidate]], "int | None"]
 
 
-def _candidate_from(entry: list[Tlv] | Tlv, aid: bytes) -> Candidate:
+def supported_code_tables(additional_capabilities: bytes) -> set[int]:
+    """ISO 8859 parts the terminal can show: 9F40 byte 5 bits 1-8 are tables 1-8, byte 4 bits 1-2 tables 9-10
+    (Book 4 Annex A3)."""
+    caps = additional_capabilities.ljust(5, b"\x00")
+    tables = {n + 1 for n in range(8) if caps[4] >> n & 1}
+    return tables | {n + 9 for n in range(2) if caps[3] >> n & 1}
+
+
+def display_name(objs: list[Tlv], code_tables: set[int]) -> str:
+    """Book 1 12.2.4 / 12.4: the Application Preferred Name (9F12) when the Issuer Code Table Index (9F11) names
+    a code table the terminal supports, else the Application Label (50); '' when neither is there."""
+    label, preferred, table = find(objs, 0x50), find(objs, 0x9F12), find(objs, 0x9F11)
+    if preferred and table and len(table.value) == 1 and table.value[0] in code_tables:
+        return preferred.value.decode("latin-1").strip()
+    return label.value.decode("ascii", "replace").strip() if label else ""
+
+
+def _candidate_from(entry: list[Tlv] | Tlv, aid: bytes, code_tables: set[int] = frozenset()) -> Candidate:
     objs = entry.children() if isinstance(entry, Tlv) else entry
-    label = find(objs, 0x50)
-    preferred = find(objs, 0x9F12)
     api = find(objs, 0x87)
     api_value = api.value[0] if api and api.value else 0
-    text = (label.value if label else preferred.value if preferred else b"").decode("ascii", "replace")
-    return Candidate(aid, text.strip(), api_value & 0x0F, bool(api_value & 0x80))
+    return Candidate(aid, display_name(objs, code_tables), api_value & 0x0F, bool(api_value & 0x80))
+
+
+def _tables(ctx: KernelContext) -> set[int]:
+    return supported_code_tables(ctx.config.additional_capabilities)
 
 
 def _supported(ctx: KernelContext, aid: bytes) -> bool:
@@ -79,7 +97,7 @@ def _from_directory(ctx: KernelContext, entries: list[Tlv]) -> list[Candidate]:
     for entry in entries:
         adf = find(entry.children(), 0x4F)
         if adf and _supported(ctx, adf.value):
-            out.append(_candidate_from(entry, adf.value))
+            out.append(_candidate_from(entry, adf.value, _tables(ctx)))
     return out
 
 
@@ -127,7 +145,7 @@ def _aid_list(ctx: KernelContext) -> Phase[list[Candidate]]:
                 ctx.blocked_aids.append(df.value)
             if resp.sw == apdu.SW_OK and (exact or (entry.partial and df.value.startswith(entry.aid))):
                 prop = find(fci, 0xA5)
-                found.append(_candidate_from(prop.children() if prop else [], df.value))
+                found.append(_candidate_from(prop.children() if prop else [], df.value, _tables(ctx)))
             if exact or not entry.partial:
                 break
     return found
@@ -187,8 +205,19 @@ def final_select(ctx: KernelContext, candidates: list[Candidate], interactive: b
                 raise CardDataError(f"final SELECT {chosen.aid.hex().upper()}: DF name (84) differs from the AID")
             ctx.store_card(fci, "FCI", unique=False)
             ctx.selected_aid = chosen.aid
-            ctx.label = chosen.label
+            take_fci_names(ctx, fci, chosen.label)
             return chosen
         if resp.sw == apdu.SW_APP_BLOCKED:
             ctx.blocked_aids.append(chosen.aid)
         remaining.remove(chosen)
+
+
+def take_fci_names(ctx: KernelContext, fci: list[Tlv], directory_label: str) -> None:
+    """The name shown for the selected application: the directory entry's, else the one in the application's
+    own FCI (A5: 50, 9F12 with 9F11), which real PPSE entries often carry alone; and the cardholder's
+    language preference (5F2D) from that FCI."""
+    prop = find(fci[0].children(), 0xA5) if fci else None
+    objs = prop.children() if prop else []
+    ctx.label = directory_label or display_name(objs, _tables(ctx))
+    lang = find(objs, 0x5F2D)
+    ctx.language_preference = lang.value.decode("ascii", "replace") if lang else ""

@@ -19,9 +19,7 @@ CASES = {
                    "enciphered_offline_pin", "051"),
     # SDA selected (TVR byte 1 b2), online PIN entered (byte 3 b3), CVM result 'unknown' for online PIN (C3)
     "unionpay": (Decision.GO_ONLINE, Decision.ONLINE_APPROVED, "0200048000", "F800", "420300", "online_pin", "051"),
-    # 123.45 is over X = 50.00, so '1F06' (no CVM under X) does not apply; '4209' (online PIN over Y=0) does
-    "contactless": (Decision.GO_ONLINE, Decision.ONLINE_APPROVED, "0000048000", "F800", "420900", "online_pin",
-                    "071"),
+    # 'contactless' is a Book C-3 qVSDC card now: tests/emv/test_kernel_c3.py
     # expired application (TVR byte 2 b7) matches the card's IAC-Denial 0040000000 -> AAC -> Z1
     "expired": (Decision.OFFLINE_DECLINED, Decision.OFFLINE_DECLINED, "0040008000", "E800", "410302",
                 "offline_pin", "051"),
@@ -109,13 +107,6 @@ def test_repr_and_summary_never_show_card_data(emv_sale):
     out = emv_sale("visa").final
     assert "4761739001010010" not in repr(out) and "4761739001010010" not in out.summary()
     assert "476173******0010" in out.summary()
-
-
-def test_contactless_under_cvm_limit_needs_no_cvm(emv_sale):
-    # 40.00 < X = 50.00: rule 1F06 'no CVM required if under X' applies first (Book 3 Annex C3), result 02
-    out = emv_sale("contactless", amount=4000).final
-    assert out.cvm_results.hex().upper() == "1F0602" and out.cvm == "no_cvm" and out.pin_block is None
-    assert out.decision is Decision.ONLINE_APPROVED and out.entry_mode == "071"
 
 
 def test_online_pin_block_for_field_52(emv_sale):

@@ -10,6 +10,7 @@ import hashlib
 import os
 
 from drivers.emulated.vcard.certificates import signed_dynamic_data
+from drivers.emulated.vcard.contactless import qvsdc_gpo
 from drivers.emulated.vcard.profile import CardImage, card_image, directory_entries, directory_record
 from drivers.emvspec import crypto
 from drivers.emvspec.ber_tlv import encode, encode_many
@@ -65,10 +66,10 @@ class VirtualEmvCard:
             return self._get_response(apdu)
         self._pending = None
         data = b""
-        if len(apdu) > 5:
+        if len(apdu) > 5:                       # case 3 (Lc data) or case 4 (Lc data Le), ISO 7816-3 12.1
             lc = apdu[4]
             data = apdu[5:5 + lc]
-            if len(data) != lc:
+            if lc == 0 or len(apdu) not in (5 + lc, 6 + lc):
                 return _sw(0x6700)
         handler = {(0x00, 0xA4): self._select, (0x00, 0xB2): self._read_record, (0x80, 0xA8): self._gpo,
                    (0x80, 0xCA): self._get_data, (0x00, 0x20): self._verify, (0x00, 0x84): self._get_challenge,
@@ -78,11 +79,57 @@ class VirtualEmvCard:
             handler = self._script_command
         if handler is None:
             return _sw(0x6E00 if cla not in (0x00, 0x80, 0x84) else 0x6D00)
-        response = handler(apdu, data)
+        bad = self._check_command(ins, apdu, data)
+        response = _sw(bad) if bad else handler(apdu, data)
         if self.image.t0 and data and len(response) > 2:
             self._pending = response
             return bytes([0x61, (len(response) - 2) & 0xFF])
         return response
+
+    # ---- strict command checks (Book 3 6.5 and Book C-2/C-3 for the contactless commands) ---------------
+    def _dol_length(self, dol) -> int:
+        return sum(length for _, length in dol)
+
+    def _check_command(self, ins: int, apdu: bytes, data: bytes) -> int:
+        """The status word a real card answers a malformed command with (0: well formed): wrong P1/P2 is
+        6A86, a data field of the wrong length 6700. So a kernel that sends the wrong thing fails here."""
+        p1, p2 = apdu[2], apdu[3]
+        img = self.image
+        if ins == 0xA4:                                           # SELECT by name, first or next (Book 1 11.3)
+            if p1 != 0x04 or p2 not in (0x00, 0x02):
+                return 0x6A86
+            return 0 if 1 <= len(data) <= 16 else 0x6700
+        if ins == 0xB2:                                           # READ RECORD: P2 = SFI << 3 | 100b
+            return 0x6A86 if p1 == 0 or p2 & 0x07 != 0x04 or data else 0
+        if ins == 0xA8:                                           # GPO: P1 P2 00 00, data 83 L PDOL data
+            if p1 or p2:
+                return 0x6A86
+            if len(data) < 2 or data[0] != 0x83 or data[1] != len(data) - 2:
+                return 0x6A80
+            return 0 if data[1] == self._dol_length(img.pdol_entries) else 0x6700
+        if ins == 0xAE:                                           # GENERATE AC: P1 b6 b5 b4-b1 RFU but b5 (CDA)
+            if p1 & 0x2F or p2:
+                return 0x6A86
+            dol = img.cdol2 if self._first_ac_done else img.cdol1
+            return 0 if len(data) == self._dol_length(dol) else 0x6700
+        if ins == 0x20:                                           # VERIFY: P1 00, P2 80 plaintext / 88 enciphered
+            if p1 or p2 not in (0x80, 0x88):
+                return 0x6A86
+            if p2 == 0x80 and len(data) != 8:
+                return 0x6700
+            return 0
+        if ins == 0x88:                                           # INTERNAL AUTHENTICATE: P1 P2 00 00, DDOL data
+            if p1 or p2:
+                return 0x6A86
+            ddol = img.ddol_entries
+            return 0 if (len(data) == self._dol_length(ddol) if ddol else data) else 0x6700
+        if ins in (0x84, 0x82):                                   # GET CHALLENGE, EXTERNAL AUTHENTICATE
+            if p1 or p2:
+                return 0x6A86
+            return 0x6700 if ins == 0x82 and not 8 <= len(data) <= 16 else 0
+        if ins == 0xCA:                                           # GET DATA: no data field
+            return 0x6700 if data else 0
+        return 0
 
     def _get_response(self, apdu: bytes) -> bytes:
         pending, self._pending = self._pending, None
@@ -111,7 +158,9 @@ class VirtualEmvCard:
         prop = encode_many([(0x50, app.label.encode()), (0x87, bytes([app.priority | (0x80 if app.confirm else 0)]))])
         if img.pdol:
             prop += encode(0x9F38, img.pdol)
-        prop += encode(0x5F2D, b"en")
+        prop += encode(0x5F2D, img.raw.get("language", "en").encode())
+        if app.preferred_name:
+            prop += encode(0x9F11, bytes([app.code_table])) + encode(0x9F12, app.preferred_name.encode("latin-1"))
         fci = encode(0x6F, encode(0x84, app.aid) + encode(0xA5, prop))
         if app.aid in self.blocked:
             return _sw(0x6283, fci)
@@ -139,12 +188,12 @@ class VirtualEmvCard:
     def _gpo(self, apdu: bytes, data: bytes) -> bytes:
         if not self._app_selected() or self._gpo_done:
             return _sw(0x6985)
-        if not data or data[0] != 0x83 or data[1] != len(data) - 2:
-            return _sw(0x6A80)
         self._pdol_data = data[2:]
         self._gpo_done = True
         self.atc = (self.atc + 1) & 0xFFFF
         img = self.image
+        if img.kernel == "c3":
+            return qvsdc_gpo(self, self._pdol_data)
         if img.faults.get("bad_tlv_gpo"):
             return _sw(0x9000, b"\x80\x10\x7c")
         if img.gpo_format == 2:
@@ -216,7 +265,7 @@ class VirtualEmvCard:
 
     def _generate_ac(self, apdu: bytes, data: bytes) -> bytes:
         img = self.image
-        if not self._gpo_done or self._second_ac_done:
+        if not self._gpo_done or self._second_ac_done or img.kernel == "c3":   # qVSDC: no GENERATE AC
             return _sw(0x6985)
         requested, cda = apdu[2] & 0xC0, bool(apdu[2] & 0x10)
         second = self._first_ac_done

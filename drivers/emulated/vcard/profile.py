@@ -39,6 +39,10 @@ class Application:
     priority: int
     confirm: bool
     blocked: bool
+    directory_label: bool = True       # False: the PSE/PPSE entry omits 50, as many real cards' do
+    preferred_name: str = ""           # 9F12 in the FCI, with code_table as 9F11
+    code_table: int = 0
+    kernel_id: bytes = b""             # 9F2A in the PPSE entry (Book B 3.3.2)
 
 
 @dataclass
@@ -58,6 +62,8 @@ class CardImage:
     afl: bytes
     gpo_format: int
     pdol: bytes
+    pdol_entries: list[tuple[int, int]]
+    ddol_entries: list[tuple[int, int]]
     cdol1: list[tuple[int, int]]
     cdol2: list[tuple[int, int]]
     records: dict[tuple[int, int], bytes]
@@ -73,6 +79,9 @@ class CardImage:
     offline_approve_limit: int
     issuer_auth_required: bool
     faults: dict = field(default_factory=dict)
+    kernel: str = ""                   # contactless card kernel: 'c3' (Visa qVSDC), 'c2' (M/Chip); '' contact EMV
+    ctq: bytes = b""                   # 9F6C the qVSDC card starts from
+    track2_equivalent: bytes = b""
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -133,8 +142,11 @@ def _aip(p: dict) -> bytes:
 
 
 def _directory_entry(app: Application) -> bytes:
-    return encode(0x61, encode_many([(0x4F, app.aid), (0x50, app.label.encode()),
-                                     (0x87, bytes([app.priority | (0x80 if app.confirm else 0)]))]))
+    objs = [(0x4F, app.aid)] + ([(0x50, app.label.encode())] if app.directory_label else [])
+    objs.append((0x87, bytes([app.priority | (0x80 if app.confirm else 0)])))
+    if app.kernel_id:
+        objs.append((0x9F2A, app.kernel_id))
+    return encode(0x61, encode_many(objs))
 
 
 def _build_records(p: dict, aip: bytes, pan: str) -> tuple[dict, bytes, KeyPair | None]:
@@ -144,8 +156,10 @@ def _build_records(p: dict, aip: bytes, pan: str) -> tuple[dict, bytes, KeyPair 
     rec1 = encode_many([(0x57, _track2_equivalent(tracks.track2)), (0x5F20, p["name"].encode())])
     app_data = [(0x5A, bytes.fromhex(pan + ("F" if len(pan) % 2 else ""))),
                 (0x5F24, bytes.fromhex(p["expiry"])), (0x5F25, bytes.fromhex(p["effective"])),
-                (0x5F34, bytes.fromhex(p["psn"])), (0x8E, bytes.fromhex(p["cvm_list"])),
-                (0x8C, bytes.fromhex(p["cdol1"])), (0x8D, bytes.fromhex(p["cdol2"]))]
+                (0x5F34, bytes.fromhex(p["psn"]))]
+    if p.get("kernel") != "c3":                      # a qVSDC card has no CVM list and no CDOLs (Book C-3)
+        app_data += [(0x8E, bytes.fromhex(p["cvm_list"])), (0x8C, bytes.fromhex(p["cdol1"])),
+                     (0x8D, bytes.fromhex(p["cdol2"]))]
     app_data += [(int(tag, 16), bytes.fromhex(value)) for tag, value in data.items()]
     if p["oda"] in ("sda", "dda", "cda"):
         app_data.append((0x9F4A, b"\x82"))
@@ -192,19 +206,25 @@ def _build(name: str) -> CardImage:
         aip = _aip(p)
         records, afl, icc_key = _build_records(p, aip, pan)
         apps = [Application(bytes.fromhex(a["aid"]), a["label"], a.get("priority", 1), a.get("confirm", False),
-                            a.get("blocked", False)) for a in p["applications"]]
+                            a.get("blocked", False), a.get("directory_label", True), a.get("preferred_name", ""),
+                            int(a.get("code_table", 0)), bytes.fromhex(a.get("kernel_id", "")))
+                for a in p["applications"]]
         interface = p.get("interface", "contact")
         return CardImage(
             name=name, description=p.get("description", ""), raw=p, atr=bytes.fromhex(p["atr"]),
             contact=interface in ("contact", "both"), contactless=interface in ("contactless", "both"),
             t0=bool(p.get("t0", False)), pse=bool(p.get("pse", True)), applications=apps, pan=pan, psn=p["psn"],
             aip=aip, afl=afl, gpo_format=int(p.get("gpo_format", 1)), pdol=bytes.fromhex(p.get("pdol", "")),
+            pdol_entries=parse_dol(bytes.fromhex(p.get("pdol", ""))),
+            ddol_entries=parse_dol(bytes.fromhex(p.get("data", {}).get("9F49", ""))),
             cdol1=parse_dol(bytes.fromhex(p["cdol1"])), cdol2=parse_dol(bytes.fromhex(p["cdol2"])),
             records=records, imk_ac=bytes.fromhex(p["keys"]["imk_ac"]), icc_key=icc_key, oda=p["oda"],
             tracks=_tracks(p), pin=str(p["pin"]), pin_try_limit=int(p["pin_try_limit"]),
             pin_tries=int(p["pin_tries"]), atc=int(p["atc"]), last_online_atc=int(p["last_online_atc"]),
             offline_approve_limit=int(p.get("offline_approve_limit", 0)),
-            issuer_auth_required=bool(p.get("issuer_auth_required", True)), faults=dict(p.get("faults", {})))
+            issuer_auth_required=bool(p.get("issuer_auth_required", True)), faults=dict(p.get("faults", {})),
+            kernel=p.get("kernel", ""), ctq=bytes.fromhex(p.get("ctq", "")),
+            track2_equivalent=_track2_equivalent(_tracks(p).track2))
     except (KeyError, ValueError, TypeError) as err:
         if isinstance(err, ProfileError):
             raise
