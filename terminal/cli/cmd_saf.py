@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_status(args: argparse.Namespace) -> int:
     journal = open_journal(args)
-    entries = [e for e in journal.saf_all() if e.state != "delivered"]
+    entries = journal.saf.undelivered()
     lines = [f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} not yet delivered"]
     for e in entries:
         t = journal.txn(e.txn_id)

@@ -27,6 +27,10 @@ def now() -> str:
 CACHE_KIB = 256
 
 
+class DiskFull(StoreError):
+    """A commit failed because the disk is full: nothing of it was recorded (reserve.py gives space back)."""
+
+
 class Database:
     """Holds the connection so that every part writes through the same one, in the same commits."""
 
@@ -99,7 +103,9 @@ class Database:
                 self.on_commit()
         except sqlite3.Error as e:
             self._drop(conn)  # never retry on this connection: the next call reopens
-            raise StoreError(f"journal {self.path}: write failed, nothing recorded: {e}{self.disk_hint()}") from None
+            hint = self.disk_hint()
+            cls = DiskFull if hint or getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL else StoreError
+            raise cls(f"journal {self.path}: write failed, nothing recorded: {e}{hint}") from None
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

@@ -27,7 +27,8 @@ from terminal.store.alerts import Alerts
 from terminal.store.batch import Batches
 from terminal.store.counters import STAN_MAX, TSC_MAX, Counters
 from terminal.store import identity as idf
-from terminal.store.db import Database, now
+from terminal.store.db import Database, DiskFull, now
+from terminal.store.reserve import Reserve
 from terminal.store.errors import StoreError
 from terminal.store.rows import NewTxn, SafOutcome, SafRow, TxnRow
 from terminal.store.saf import SafQueue
@@ -60,6 +61,8 @@ class Journal:
             raise
         self._durable = True
         self.db.on_commit = self._follow_marks
+        self.reserve = Reserve(path)
+        self.reserve.ensure()
         self.counters = Counters(self.db)
         self.transactions = Transactions(self.db, self.counters)
         self.saf = SafQueue(self.db, self.counters, self.transactions)
@@ -160,8 +163,26 @@ class Journal:
 
     # -- transactions -------------------------------------------------------------------------------------
     def begin_txn(self, new: NewTxn) -> TxnRow:
-        """The write-ahead commit: after this returns, the request may leave the terminal."""
+        """The write-ahead commit: after this returns, the request may leave the terminal. A row that will be
+        sent is written only while the reserve for its outcome is in place (reserve.py)."""
+        if TxnState(new.state) is TxnState.SENDING:
+            self._need_reserve()
         return self.transactions.begin_txn(new)
+
+    def _need_reserve(self) -> None:
+        if not self.reserve.ensure():
+            raise DiskFull(f"journal {self.path}: no room for the {self.reserve.path.name} that keeps space to"
+                           f" record the outcome, so nothing was sent{self.db.disk_hint() or ' (the disk is full)'}")
+
+    def _outcome(self, write: Callable[[], object]) -> object:
+        """An outcome the host may already have acted on: if the disk is full, the reserve is given back and the
+        same write is made again on a fresh connection (the failed commit recorded nothing)."""
+        try:
+            return write()
+        except DiskFull:
+            if not self.reserve.release():
+                raise
+            return write()
 
     def begin(self, *, kind: str, proc_code: str, amount: int, currency: str, local_time: dt.datetime,
               transmitted: str, entry_mode: str, masked_pan: str, psn: str | None = None,
@@ -175,8 +196,9 @@ class Journal:
                   auth_code: str | None = None, rrn: str | None = None, message: str | None = None,
                   voids: int | None = None) -> None:
         """`voids`: the original an approved void removes from the batch, marked in the same commit."""
-        self.transactions.set_state(txn_id, state, reason, response_code=response_code, auth_code=auth_code,
-                                    rrn=rrn, message=message, voids=voids)
+        self._outcome(lambda: self.transactions.set_state(txn_id, state, reason, response_code=response_code,
+                                                          auth_code=auth_code, rrn=rrn, message=message,
+                                                          voids=voids))
 
     def txn(self, txn_id: int) -> TxnRow:
         return self.transactions.txn(txn_id)
@@ -201,12 +223,12 @@ class Journal:
 
     def to_offline(self, txn_id: int, chip_code: str, seal: Callable[[int], bytes], message: str) -> TxnRow:
         """A not_sent chip sale approved offline by the card (Y3), its advice queued (SafQueue.to_offline)."""
-        return self.saf.to_offline(txn_id, chip_code, seal, message)
+        return self._outcome(lambda: self.saf.to_offline(txn_id, chip_code, seal, message))
 
     # -- store-and-forward --------------------------------------------------------------------------------
     def queue(self, txn_id: int, kind: SafKind | str, reason_code: str, state: TxnState | str, reason: str,
               sealed: bytes | None = None, message: str | None = None) -> SafRow:
-        return self.saf.queue(txn_id, kind, reason_code, state, reason, sealed, message)
+        return self._outcome(lambda: self.saf.queue(txn_id, kind, reason_code, state, reason, sealed, message))
 
     def saf_entry(self, saf_id: int) -> SafRow:
         return self.saf.entry(saf_id)
@@ -221,17 +243,17 @@ class Journal:
         return self.saf.all()
 
     def saf_record(self, done: SafOutcome | None = None, attempt: tuple[int, float] | None = None) -> None:
-        self.saf.record(done, attempt)
+        self._outcome(lambda: self.saf.record(done, attempt))
 
     def saf_attempt(self, saf_id: int, next_at: float) -> None:
-        self.saf.attempt(saf_id, next_at)
+        self._outcome(lambda: self.saf.attempt(saf_id, next_at))
 
     def saf_note(self, saf_id: int, error: str, next_at: float | None = None) -> None:
-        self.saf.note(saf_id, error, next_at)
+        self._outcome(lambda: self.saf.note(saf_id, error, next_at))
 
     def saf_done(self, entry: SafRow, txn_state: TxnState | str, reason: str, *,
                  state: SafState | str = SafState.DELIVERED) -> None:
-        self.saf.done(entry, txn_state, reason, state=state)
+        self._outcome(lambda: self.saf.done(entry, txn_state, reason, state=state))
 
     # -- batch and settlement -----------------------------------------------------------------------------
     def current_batch(self) -> int:
@@ -244,11 +266,12 @@ class Journal:
         return self.batches.txns(batch)
 
     def begin_settlement(self, batch: int, credits: tuple[int, int], debits: tuple[int, int]) -> tuple[int, int]:
+        self._need_reserve()
         return self.batches.begin_settlement(batch, credits, debits)
 
     def end_settlement(self, sid: int, state: SettlementState | str, response_code: str | None,
                        reason: str) -> None:
-        self.batches.end_settlement(sid, state, response_code, reason)
+        self._outcome(lambda: self.batches.end_settlement(sid, state, response_code, reason))
         if SettlementState(state) is SettlementState.CLOSED:
             self.sync_identity()  # a quiet point: the new batch number is made durable
 
@@ -268,7 +291,7 @@ class Journal:
     # -- alerts -------------------------------------------------------------------------------------------
     def raise_key_alert(self, why: str) -> None:
         """The host refused our MAC (63): the key set needs attention. Kept until someone clears it."""
-        self.alerts.raise_key_alert(why)
+        self._outcome(lambda: self.alerts.raise_key_alert(why))
 
     def clear_key_alert(self) -> str | None:
         return self.alerts.clear_key_alert()

@@ -141,5 +141,14 @@ class SafQueue:
         return [saf_row(r) for r in self.db.read("SELECT * FROM saf WHERE state=? ORDER BY id",
                                                  (SafState.PENDING.value,))]
 
+    def undelivered(self) -> list[SafRow]:
+        """Pending and needs-attention entries, oldest first (through the saf_pending index)."""
+        return [saf_row(r) for r in self.db.read("SELECT * FROM saf WHERE state IN (?, ?) ORDER BY id",
+                                                 (SafState.PENDING.value, SafState.NEEDS_ATTENTION.value))]
+
+    def for_txn(self, txn_id: int) -> list[SafRow]:
+        """A transaction's entries, oldest first (through the saf_txn index)."""
+        return [saf_row(r) for r in self.db.read("SELECT * FROM saf WHERE txn_id=? ORDER BY id", (txn_id,))]
+
     def all(self) -> list[SafRow]:
         return [saf_row(r) for r in self.db.read("SELECT * FROM saf ORDER BY id")]

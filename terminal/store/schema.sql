@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS txn (
     tsc          INTEGER                  -- 9F41 the card saw (NULL: magstripe, or older); last: added by migration 1
 );
 CREATE INDEX IF NOT EXISTS txn_state ON txn(state);
+-- batch totals, batch upload and the batch listing (status, settle) read one batch: never a scan of every row
+CREATE INDEX IF NOT EXISTS txn_batch ON txn(batch, proc_code, state);
 CREATE TABLE IF NOT EXISTS txn_event (
     id INTEGER PRIMARY KEY,
     txn_id INTEGER NOT NULL REFERENCES txn(id),
@@ -30,6 +32,7 @@ CREATE TABLE IF NOT EXISTS txn_event (
     state TEXT NOT NULL,
     reason TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS txn_event_txn ON txn_event(txn_id, id);  -- a transaction's history (txn show)
 CREATE TABLE IF NOT EXISTS saf (
     id INTEGER PRIMARY KEY,                -- delivery order
     txn_id INTEGER NOT NULL REFERENCES txn(id),
@@ -45,6 +48,7 @@ CREATE TABLE IF NOT EXISTS saf (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS saf_pending ON saf(state, id);
+CREATE INDEX IF NOT EXISTS saf_txn ON saf(txn_id);
 CREATE TABLE IF NOT EXISTS settlement (
     id INTEGER PRIMARY KEY,
     batch INTEGER NOT NULL,
@@ -64,3 +68,5 @@ CREATE TABLE IF NOT EXISTS chip_event (     -- chip-first bookkeeping; card keys
     kind TEXT NOT NULL,                     -- chip_failure, fallback
     consumed INTEGER NOT NULL DEFAULT 0     -- a chip failure used up by the fallback it allowed
 );
+CREATE INDEX IF NOT EXISTS chip_event_day ON chip_event(day, kind);
+CREATE INDEX IF NOT EXISTS settlement_batch ON settlement(batch);

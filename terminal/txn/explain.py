@@ -20,7 +20,7 @@ def explain(row: TxnRow, journal: Journal) -> str:
         first = next((reason for _, st, reason in journal.events(row.id) if st == "reversal_pending"), "")
         return f"reversed, customer not charged ({first})" if first else "reversed, customer not charged"
     if s == "reversal_pending":
-        entry = next((e for e in journal.saf_all() if e.txn_id == row.id and e.kind == "reversal"), None)
+        entry = next((e for e in journal.saf.for_txn(row.id) if e.kind == "reversal"), None)
         if entry is None:
             return "waiting to be reversed"
         tail = f"; last error: {entry.last_error}" if entry.last_error else ""

@@ -110,6 +110,7 @@ def run_schedule(seed: int, workdir: Path) -> tuple[list[str], list[str]]:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         path.with_suffix(".identity").unlink(missing_ok=True)
+        path.with_suffix(".reserve").unlink(missing_ok=True)
 
 
 def _seeds() -> list[int]:
