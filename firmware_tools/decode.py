@@ -102,7 +102,20 @@ def command_lines(apdu: bytes) -> list[str]:
     return lines
 
 
-def response_lines(response: bytes) -> list[str]:
+def _format1(ins: int, value: bytes, indent: str = "    ") -> list[str]:
+    """The packed fields of a format 1 (tag 80) answer: GPO is AIP + AFL, GENERATE AC is CID ATC AC IAD."""
+    if ins == 0xA8 and len(value) >= 2:
+        afl = " ".join(value[i:i + 4].hex().upper() for i in range(2, len(value), 4))
+        return [f"{indent}82 (AIP): {value[:2].hex().upper()}", f"{indent}94 (AFL): {afl or '(empty)'}"]
+    if ins == 0xAE and len(value) >= 11:
+        return [f"{indent}9F27 (Cryptogram Information Data): {value[0]:02X}",
+                f"{indent}9F36 (Application Transaction Counter): {value[1:3].hex().upper()}",
+                f"{indent}9F26 (Application Cryptogram): {value[3:11].hex().upper()}",
+                f"{indent}9F10 (Issuer Application Data): {value[11:].hex().upper() or '(none)'}"]
+    return []
+
+
+def response_lines(response: bytes, ins: int | None = None) -> list[str]:
     response = bytes(response)
     if len(response) < 2:
         return [f"  R: {response.hex().upper()} (no status word)"]
@@ -111,4 +124,11 @@ def response_lines(response: bytes) -> list[str]:
     data = response[:-2]
     if data:
         lines.extend(tlv_lines(data))
+        if data[0] == 0x80 and ins is not None:
+            try:
+                objects = ber_tlv.parse(data)
+            except TlvError:
+                objects = []
+            if objects:
+                lines.extend(_format1(ins, objects[0].value))
     return lines

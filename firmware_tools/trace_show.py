@@ -17,7 +17,7 @@ def show_lines(trace: Trace) -> list[str]:
         masked = f"  [masked: {', '.join(e.masked)}]" if e.masked else ""
         lines.append(f"#{e.seq} {e.name}  t={e.t_ms:.3f} ms  took {e.dur_ms:.3f} ms{masked}")
         lines.extend(command_lines(e.command))
-        lines.extend(response_lines(e.response))
+        lines.extend(response_lines(e.response, e.command[1] if len(e.command) > 1 else None))
     total = sum(e.dur_ms for e in trace.exchanges)
     lines.append(f"{len(trace.exchanges)} exchanges, {total:.3f} ms at the card")
     return lines
@@ -29,6 +29,6 @@ def show_dict(trace: Trace) -> dict:
         "protocol": trace.protocol,
         "exchanges": [{"seq": e.seq, "name": e.name, "t_ms": e.t_ms, "dur_ms": e.dur_ms,
                        "command": e.command.hex().upper(), "response": e.response.hex().upper(),
-                       "masked": e.masked, "decoded": command_lines(e.command) + response_lines(e.response)}
+                       "masked": e.masked, "decoded": command_lines(e.command) + response_lines(e.response, e.command[1] if len(e.command) > 1 else None)}
                       for e in trace.exchanges],
     }

@@ -29,6 +29,8 @@ COMMANDS = [
     "terminal.cli.cmd_run",
     "terminal.cli.cmd_readers",
     "terminal.cli.cmd_fw",
+    "terminal.cli.cmd_echo",
+    "terminal.cli.cmd_health",
     "terminal.cli.cmd_config",
 ]
 

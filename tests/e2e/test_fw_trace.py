@@ -30,6 +30,7 @@ def test_traced_sale_never_writes_the_pan_name_or_pin(posterm, host_sim, tmp_pat
     assert "5A (Application PAN): 476173******0010" in shown.out
     assert "57 (Track 2 Equivalent Data): (16 bytes, not shown)" in shown.out
     assert "INS AE (GENERATE AC)" in shown.out and "PIN block (8 bytes, masked)" in shown.out
+    assert "9F27 (Cryptogram Information Data): 80" in shown.out and "82 (AIP): 7C00" in shown.out
     assert pan not in shown.out and name not in shown.out
 
 
