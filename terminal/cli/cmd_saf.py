@@ -39,6 +39,9 @@ def run_flush(args: argparse.Namespace) -> int:
     try:
         from terminal.txn import crashpoints
         engine = Engine(cfg, journal, link, crash=crashpoints.from_env())
+        from terminal.cli.status_line import StatusLine
+        if StatusLine.wanted(args):   # on a tty, without --json: "delivering to the host: n of m"
+            engine.driver.progress = StatusLine()
         engine.recover()
         report = engine.drain_saf(force=True)
     finally:

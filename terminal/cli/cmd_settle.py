@@ -29,10 +29,17 @@ def _engine(args: argparse.Namespace):
 def run_settle(args: argparse.Namespace) -> int:
     from terminal.i18n.money import format_amount
     from terminal.txn.settle import settle
+    from terminal.cli.status_line import StatusLine
     cfg, engine = _engine(args)
+    status = StatusLine() if StatusLine.wanted(args) else None
+    engine.driver.progress = status   # SAF deliveries before the 0500 show as n of m
     try:
+        if status:
+            status("settle", 0.0, 0.0)
         r = settle(engine)
     finally:
+        if status:
+            status(None, 0.0, 0.0)
         engine.link.close()
     cur = cfg.terminal.currency
     emit(args, {"batch": r.batch, "outcome": r.outcome, "message": r.message, "credits_count": r.credits[0],

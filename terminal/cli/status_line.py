@@ -40,6 +40,10 @@ class StatusLine:
         """The driver loop's progress callback (terminal/txn/loop.py Driver.progress)."""
         if what == "host":
             self.show(f"waiting for the host: {int(elapsed_s)} of {total_s:g} s")
+        elif what == "saf":
+            self.show(f"delivering to the host: {int(elapsed_s)} of {int(total_s)}")
+        elif what == "settle":
+            self.show("settling the batch with the host ...")
         elif what == "card":
             self._start_card_countdown()
         else:

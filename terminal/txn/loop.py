@@ -55,7 +55,8 @@ class Driver:
         return recover(self.journal)
 
     def drain(self, *, force: bool = False) -> saf.DrainReport:
-        return saf.drain(self.cfg, self.journal, self.link, self.clock, force=force, crash=self.crash)
+        return saf.drain(self.cfg, self.journal, self.link, self.clock, force=force, crash=self.crash,
+                         progress=self.progress)
 
     # ---- a sale -------------------------------------------------------------------------------------------
     def sale(self, kind: str, amount: int, card: CardSource, *, operator: Operator | None = None,

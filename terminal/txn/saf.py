@@ -82,9 +82,19 @@ def _expired(cfg: Config, entry: SafRow, now: float) -> str:
 
 
 def drain(cfg: Config, journal: Journal, link: HostLink, clock: Clock = SYSTEM, *, force: bool = False,
-          crash: CrashPoints = NONE) -> DrainReport:
+          crash: CrashPoints = NONE, progress=None) -> DrainReport:
     """Deliver what is due. `force` ignores backoff (an operator's `saf flush`, or a one-shot command that must
-    clear reversals before its own request)."""
+    clear reversals before its own request). `progress("saf", n, m)` before the n-th of m deliveries and
+    `progress(None, 0, 0)` at the end: display only (Driver.progress)."""
+    try:
+        return _drain(cfg, journal, link, clock, force, crash, progress)
+    finally:
+        if progress is not None:
+            progress(None, 0.0, 0.0)
+
+
+def _drain(cfg: Config, journal: Journal, link: HostLink, clock: Clock, force: bool, crash: CrashPoints,
+           progress) -> DrainReport:
     report = DrainReport()
     now = clock.now().epoch
     pending = journal.saf_pending_with_txn()
@@ -122,6 +132,8 @@ def drain(cfg: Config, journal: Journal, link: HostLink, clock: Clock = SYSTEM, 
             still_pending(entry, "waiting for backoff", txn)
             blocked = blocked or entry.kind == "reversal"  # nothing overtakes a reversal
             continue
+        if progress is not None:
+            progress("saf", float(i + 1), float(len(ordered)))
         built = prebuilt.pop(entry.id, None) or build(entry, txn)
         why, (mti, wire) = (built, ("", b"")) if isinstance(built, str) else ("", built)
         if why:

@@ -349,3 +349,21 @@ def test_waiting_for_the_host_is_shown_on_a_tty_and_not_with_json(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_saf_flush_shows_n_of_m_on_a_tty(posterm, host_sim, tmp_path):
+    from terminal.config import Config
+    from terminal.hostsim.rules import parse_rule
+    from terminal.hostsim.server import start
+    deaf, _ = start(Config().keys.mac_key, rules=[parse_rule("mti=0200:silent"), parse_rule("mti=0400:silent")])
+    try:
+        cfg = config(tmp_path, host_address(deaf)).read_text().replace("timeout_s = 5", "timeout_s = 1")
+        (tmp_path / "c.toml").write_text(cfg)
+        r = posterm("sale", "1.00", *SWIPE, "--config", str(tmp_path / "c.toml"), "--json")
+        assert r.code == 3 and r.json["outcome"] == "reversal_pending", r.out + r.err
+    finally:
+        deaf.shutdown()
+        deaf.server_close()
+    code, out, err = _stderr_on_a_pty(POSTERM + ["saf", "flush", "--host", host_address(host_sim), "--data-dir",
+                                                 str(posterm.data_dir)])
+    assert code == 0 and "delivering to the host: 1 of 1" in err, out + err
