@@ -10,6 +10,8 @@ record, INTERNAL AUTHENTICATE (DDA), GET CHALLENGE + VERIFY (enciphered PIN) or 
 GENERATE AC, EXTERNAL AUTHENTICATE (when 91 is not in CDOL2), second GENERATE AC. Everything above is
 selection (PSE/AID list) and optional GET DATA (PIN try counter, ATC and last online ATC for velocity checks).
 
+Contactless taps (Book B entry point, kernels C-3 and C-2) are measured by bench/bench_contactless.py.
+
 Run: .venv/bin/python -m bench.bench_emv [runs]"""
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from terminal.emv.runner import KernelRunner
 from bench.timing import TimedChannel
 from terminal.hostsim.issuer_emv import make_issuer_response
 
-PROFILES = ("visa", "mastercard", "unionpay", "contactless")
+PROFILES = ("visa", "mastercard", "unionpay")      # contactless kernels: bench/bench_contactless.py
 PINS = {"visa": "1234", "mastercard": "4321", "unionpay": "123456", "contactless": "1234"}
 SALE_TIME = datetime(2025, 6, 1, 12, 30, tzinfo=timezone.utc)
 

@@ -58,9 +58,36 @@ class SafConfig:
 
 
 @dataclass(frozen=True)
+class JournalConfig:
+    keep_days: int = 90  # settled batches older than this move to the append-only archive (terminal/store/archive.py)
+
+
+@dataclass(frozen=True)
 class LimitsConfig:
     floor_limit: int = 0
     max_amount: int = 100_000_000
+
+
+@dataclass(frozen=True)
+class EmvConfig:
+    """[emv]: which CA public keys the kernel trusts (terminal/emv/capk.py). '' = production, except with the
+    demo parameters/keys or a loopback host (a host simulator), where the test keys of the emulated cards go."""
+    ca_keys: str = ""              # production | test | both
+    extra_ca_keys: str = ""        # a JSON key file in the shipped format, checksum-verified the same way
+
+
+def _ca_key_set(v: Any) -> str:
+    if v not in ("production", "test", "both"):
+        raise ValueError("expected 'production', 'test' or 'both'")
+    return v
+
+
+def _ca_key_file(v: Any) -> str:
+    if v == "":
+        return v
+    if not isinstance(v, str) or not Path(v).is_file():
+        raise ValueError("not a file")
+    return v
 
 
 @dataclass(frozen=True)
@@ -69,7 +96,9 @@ class Config:
     host: HostConfig = HostConfig()
     keys: KeysConfig = KeysConfig()
     limits: LimitsConfig = LimitsConfig()
+    emv: EmvConfig = EmvConfig()
     saf: SafConfig = SafConfig()
+    journal: JournalConfig = JournalConfig()
     reader: ReaderConfig = ReaderConfig()
     keypad: dict = field(default_factory=dict)  # validated by terminal.keypad.settings, which owns its meaning
     source: str = "built-in demo parameters"
@@ -173,10 +202,12 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
                           "tls_key_file": _pem_file("PRIVATE KEY"), "tls_server_name": _text(253)}),
     "keys": (KeysConfig, {"mac_key": _aes_key(16), "data_key": _aes_key(32), "pin_key": _aes_key(16)}),
     "saf": (SafConfig, {"max_attempts": _count(1, 10_000), "expiry_h": _number(0.01, 24 * 365)}),
+    "journal": (JournalConfig, {"keep_days": _count(0, 36_500)}),
     "limits": (LimitsConfig, {"floor_limit": _minor_units, "max_amount": _minor_units}),
+    "emv": (EmvConfig, {"ca_keys": _ca_key_set, "extra_ca_keys": _ca_key_file}),
     "reader": (ReaderConfig, {"spec": _reader_spec, "card_timeout_s": _number(1, 300)}),
 }
-PATH_KEYS = {("host", "tls_ca_file"), ("host", "tls_cert_file"), ("host", "tls_key_file")}
+PATH_KEYS = {("host", "tls_ca_file"), ("host", "tls_cert_file"), ("host", "tls_key_file"), ("emv", "extra_ca_keys")}
 REQUIRED = {"terminal": {"id", "merchant_id", "currency"}, "host": {"address"}, "keys": {"mac_key"}}
 
 

@@ -39,9 +39,17 @@ pin_key = "0123456789ABCDEFFEDCBA9876543210"                                   #
 floor_limit = 0                 # minor units: a chip card may approve offline only below this (0: never)
 max_amount = 100000000          # minor units: the largest amount the terminal accepts
 
+[emv]
+# ca_keys = "production"        # CA public keys: production | test | both; unset: test for the demo
+#                                 (demo keys or a loopback host), else production
+# extra_ca_keys = "acquirer_capk.json"   # more CA keys, same format as the shipped files, checksums verified
+
 [saf]
 max_attempts = 1000             # deliveries that reached the host before an entry needs attention
 expiry_h = 72                   # hours before an undelivered entry needs attention (never dropped)
+
+[journal]
+keep_days = 90                  # settled batches older than this move to the append-only archive (0-36500)
 
 [reader]
 # spec = "pcsc"                 # the card reader when --reader is not given: pcsc, pcsc:NAME,

@@ -38,7 +38,9 @@ def _issuer_key(ctx: KernelContext) -> oda.PublicKey:
     if index is None or cert is None or exponent is None or len(index) != 1:
         ctx.tvr.set("icc_data_missing")
         raise OdaError("CA key index (8F), issuer certificate (90) or issuer exponent (9F32) missing")
-    ca = ctx.config.ca_keys.get(ctx.selected_aid[:5], index[0])
+    ca = ctx.config.ca_keys.get(ctx.selected_aid[:5], index[0], ctx.txn.today)
+    if ca is None and ctx.config.ca_keys.find(ctx.selected_aid[:5], index[0]) is not None:
+        raise OdaError(f"CA public key RID {ctx.selected_aid[:5].hex().upper()} index {index[0]:02X} expired")
     if ca is None:
         raise OdaError(f"no CA public key for RID {ctx.selected_aid[:5].hex().upper()} index {index[0]:02X}")
     return oda.issuer_public_key(cert, ctx.card.get(0x92, b""), exponent, ca, _pan(ctx), ctx.txn.today)

@@ -45,3 +45,56 @@ def test_bad_checksum_is_refused(tmp_path):
 def test_unreadable_file(tmp_path):
     with pytest.raises(ConfigError, match="cannot read CA keys"):
         capk.load_keys(tmp_path / "missing.json")
+
+
+def test_production_keys_verify_and_stay_apart_from_test_keys():
+    keys = capk.production_keys()                 # each published checksum verified at load
+    assert {(k.scheme, f"{k.index:02X}", str(k.expiry)) for k in keys} == {
+        ("Visa", "08", "2024-12-31"), ("Visa", "09", "2028-12-31"),
+        ("Mastercard", "05", "2024-12-31"), ("Mastercard", "06", "2028-12-31")}
+    visa09 = next(k for k in keys if k.index == 0x09)
+    assert visa09.checksum.hex().upper() == "1FF80A40173F52D7D27E0F26A146A1C8CCB29046"
+    production = capk.store_for("production")
+    assert production.get(bytes.fromhex("A000000003"), 0x92) is None          # no test key in production
+    assert capk.store_for("test").get(bytes.fromhex("A000000003"), 0x09) is None
+    both = capk.store_for("both")
+    assert both.get(bytes.fromhex("A000000003"), 0x09) and both.get(bytes.fromhex("A000000003"), 0x92)
+
+
+def test_expired_keys_are_not_given_out():
+    from datetime import date
+    store = capk.store_for("production")
+    visa = bytes.fromhex("A000000003")
+    assert store.get(visa, 0x08, date(2024, 12, 31)) is not None
+    assert store.get(visa, 0x08, date(2025, 1, 1)) is None and store.find(visa, 0x08) is not None
+    assert store.get(visa, 0x09, date(2026, 12, 1)) is not None
+
+
+def test_extra_key_file_is_checksum_verified(tmp_path):
+    entry = {"scheme": "Lab", "rid": "A000000999", "index": "01", "exponent": "03", "modulus": "C1" * 64}
+    import hashlib
+    entry["checksum"] = hashlib.sha1(bytes.fromhex("A00000099901" + "C1" * 64 + "03")).hexdigest()
+    good = tmp_path / "lab.json"
+    good.write_text(json.dumps({"keys": [entry]}))
+    assert capk.store_for("production", good).get(bytes.fromhex("A000000999"), 1) is not None
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"keys": [dict(entry, checksum="00" * 20)]}))
+    with pytest.raises(ConfigError, match="checksum does not match"):
+        capk.store_for("both", bad)
+    with pytest.raises(ConfigError, match="expected one of"):
+        capk.store_for("live")
+
+
+def test_emv_table_chooses_the_store(tmp_path):
+    from terminal.config import Config, parse
+    from terminal.txn.emv_params import ca_key_set, emv_config
+    tables = {"terminal": {"id": "TERM0001", "merchant_id": "MERCHANT0000001", "currency": "978"},
+              "host": {"address": "acquirer.example:5000"}, "keys": {"mac_key": "A1" * 16}}
+    assert ca_key_set(parse(tables, "t.toml")) == "production"          # a real host: production by default
+    assert ca_key_set(Config()) == "test"                                 # the demo
+    assert ca_key_set(parse(dict(tables, emv={"ca_keys": "both"}), "t.toml")) == "both"
+    cfg = emv_config(parse(tables, "t.toml"), contactless=False)
+    assert cfg.ca_keys.get(bytes.fromhex("A000000003"), 0xE1) is None   # the emulated cards' test CA is not trusted
+    from terminal.config import ConfigError as CfgError
+    with pytest.raises(CfgError, match=r"\[emv\] ca_keys"):
+        parse(dict(tables, emv={"ca_keys": "live"}), "t.toml")
