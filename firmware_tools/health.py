@@ -120,10 +120,16 @@ def key_check_values(cfg) -> dict:
     return check("keys", OK, ", ".join(f"{k} KCV {v}" for k, v in values.items()), kcv=values)
 
 
-def configuration(cfg) -> dict:
+def configuration(cfg, data_dir: Path) -> dict:
+    from firmware_tools.bundle import Installed
     source = getattr(cfg, "source", None) or "built-in defaults"
+    try:
+        version = Installed(data_dir).state()["current"]
+    except (OSError, ValueError) as e:
+        return check("config", FAIL, f"parameter bundle state unreadable: {e}", bundle_version=None)
+    bundle = f"parameter bundle version {version}" if version is not None else "parameter bundle: none installed"
     return check("config", OK, f"terminal {cfg.terminal.id} merchant {cfg.terminal.merchant_id} from {source}; "
-                 "parameter bundle: none installed", bundle_version=None)
+                 f"{bundle}", bundle_version=version)
 
 
 def _age_hours(stamp: str, now: dt.datetime) -> float | None:

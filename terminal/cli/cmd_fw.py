@@ -45,6 +45,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_common(msr)
     msr.set_defaults(run=run_msr)
 
+    bundle = groups.add_parser("bundle", help="signed parameter bundles").add_subparsers(dest="fw_bundle",
+                                                                                        required=True)
+    b = bundle.add_parser("keygen", help="a new Ed25519 signing key: PREFIX.key (0600) and PREFIX.pub")
+    b.add_argument("prefix", metavar="PREFIX", help="path without suffix, e.g. keys/tms")
+    add_common(b)
+    b.set_defaults(run=run_bundle, action="keygen")
+    b = bundle.add_parser("build", help="sign PARAMS.toml into a bundle")
+    b.add_argument("params", metavar="PARAMS.toml", help="the parameters, as TOML tables")
+    b.add_argument("--sign-key", required=True, metavar="KEY", help="the PEM private key from keygen")
+    b.add_argument("--version", dest="bundle_version", type=int, required=True, metavar="N",
+                   help="bundle version; a terminal takes only a version above its installed one")
+    b.add_argument("--for-terminal", default="*", metavar="ID", help="the terminal id it is for (default any)")
+    b.add_argument("--expires", metavar="YYYY-MM-DD", help="last day a terminal may install it")
+    b.add_argument("-o", "--output", required=True, metavar="BUNDLE", help="where to write the bundle")
+    add_common(b)
+    b.set_defaults(run=run_bundle, action="build")
+    for name, help_ in (("verify", "check a bundle's signature"), ("show", "print a verified bundle's contents"),
+                        ("apply", "verify and install a bundle, all or nothing")):
+        b = bundle.add_parser(name, help=help_)
+        b.add_argument("bundle", metavar="BUNDLE", help="the bundle file")
+        b.add_argument("--trust", required=True, metavar="PUB", help="the trusted public key (hex, or its file)")
+        add_common(b)
+        b.set_defaults(run=run_bundle, action=name)
+    b = bundle.add_parser("rollback", help="make the previous installed bundle current again")
+    add_common(b)
+    b.set_defaults(run=run_bundle, action="rollback")
+
 
 def run_trace_show(args: argparse.Namespace) -> int:
     from firmware_tools.trace import TraceError, read_trace
@@ -93,4 +120,40 @@ def run_msr(args: argparse.Namespace) -> int:
     if args.test_read:
         info["test_read"] = test_read(args.device, args.test_read, args.baud)
     emit(args, info, msr_lines(info))
+    return EXIT_OK
+
+
+def run_bundle(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from firmware_tools import bundle as bd
+    from terminal.cli.common import journal_path, load_config
+    try:
+        if args.action == "keygen":
+            private, public = bd.keygen(Path(args.prefix))
+            emit(args, {"private": str(private), "public": str(public)}, [f"wrote {private} (0600) and {public}"])
+        elif args.action == "build":
+            blob = bd.build(Path(args.params), Path(args.sign_key), args.bundle_version,
+                            terminal_id=args.for_terminal, expires=args.expires)
+            Path(args.output).write_bytes(blob)
+            emit(args, {"written": args.output, "version": args.bundle_version},
+                 [f"wrote {args.output}: version {args.bundle_version}"])
+        elif args.action in ("verify", "show"):
+            payload = bd.verify(Path(args.bundle).read_bytes(), args.trust)
+            lines = [f"signature ok: version {payload['version']}, terminal {payload['terminal_id']}, "
+                     f"expires {payload['expires'] or 'never'}"]
+            if args.action == "show":
+                lines += json.dumps(payload["params"], indent=2, sort_keys=True).splitlines()
+            emit(args, payload, lines)
+        elif args.action == "apply":
+            cfg = load_config(args)
+            payload = bd.Installed(journal_path(args)).apply(Path(args.bundle).read_bytes(), args.trust,
+                                                             cfg.terminal.id)
+            emit(args, {"installed": payload["version"]}, [f"installed bundle version {payload['version']}"])
+        else:
+            version = bd.Installed(journal_path(args)).rollback()
+            emit(args, {"current": version}, [f"bundle version {version} is current again"])
+    except (bd.BundleError, OSError) as e:
+        raise UsageError(f"bundle: {e}") from None
     return EXIT_OK

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         checks += [h.disk(directory), h.saf_backlog(journal, now), h.open_batch(journal, now)]
     finally:
         journal.close()
-    checks += [h.key_check_values(cfg), h.journal_integrity(directory / "journal.sqlite3"), h.configuration(cfg)]
+    checks += [h.key_check_values(cfg), h.journal_integrity(directory / "journal.sqlite3"), h.configuration(cfg, directory)]
     failed = any(c["status"] == "fail" for c in checks)
     overall = "fail" if failed else "warn" if any(c["status"] == "warn" for c in checks) else "ok"
     emit(args, {"status": overall, "checks": checks},
