@@ -8,6 +8,7 @@ figure is the median wall time of several runs, the two journals taking turns.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 import statistics
@@ -31,7 +32,7 @@ def build(path: Path, n: int) -> None:
     conn = sqlite3.connect(path)
     conn.executescript((ROOT / "terminal/store/schema.sql").read_text())
     conn.execute("PRAGMA journal_mode=WAL")
-    at = "2026-01-01T10:00:00.000+00:00"
+    at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")  # within keep_days: all stays live
     batches = n // PER_BATCH
 
     def txns():

@@ -26,11 +26,12 @@ from typing import Callable
 from terminal.store.alerts import Alerts
 from terminal.store.batch import Batches
 from terminal.store.counters import STAN_MAX, TSC_MAX, Counters
+from terminal.store import archive
 from terminal.store import identity as idf
 from terminal.store.db import Database, DiskFull, now
 from terminal.store.reserve import Reserve
 from terminal.store.errors import StoreError
-from terminal.store.rows import NewTxn, SafOutcome, SafRow, TxnRow
+from terminal.store.rows import NewTxn, SafOutcome, SafRow, TxnRow, txn_row
 from terminal.store.saf import SafQueue
 from terminal.store.states import SafKind, SafState, SettlementState, TxnState
 from terminal.store.transactions import Transactions
@@ -201,7 +202,14 @@ class Journal:
                                                           voids=voids))
 
     def txn(self, txn_id: int) -> TxnRow:
-        return self.transactions.txn(txn_id)
+        """A transaction of the live journal, else of the archive (archive.py)."""
+        try:
+            return self.transactions.txn(txn_id)
+        except StoreError:
+            found = archive.find(self.path, txn_id)
+            if found is None:
+                raise
+            return txn_row(found[0])
 
     def txns(self, limit: int = 50) -> list[TxnRow]:
         return self.transactions.txns(limit)
@@ -210,7 +218,20 @@ class Journal:
         return self.transactions.txns_in_state(*states)
 
     def events(self, txn_id: int) -> list[tuple[str, TxnState, str]]:
-        return self.transactions.events(txn_id)
+        events = self.transactions.events(txn_id)
+        if not events:
+            found = archive.find(self.path, txn_id)
+            if found is not None:
+                return [(at, TxnState(state), reason) for at, state, reason in found[1]]
+        return events
+
+    def archive_settled(self, keep_days: int, now: dt.datetime | None = None) -> int:
+        """Move settled batches older than keep_days to the append-only archive (archive.py). A failure leaves
+        everything in the journal, where it was: it never fails the settlement that called it."""
+        try:
+            return archive.move_settled(self.db, keep_days, now)
+        except StoreError:
+            return 0
 
     # -- offline approvals (a row and its advice in one commit) ----------------------------------------
     def begin_offline(self, *, kind: str, proc_code: str, amount: int, currency: str, local_time: dt.datetime,

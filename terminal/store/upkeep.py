@@ -137,11 +137,16 @@ def export_rows(conn: sqlite3.Connection, where: str = "", args: tuple = ()) -> 
 
 
 def export(path: Path) -> Iterator[str]:
-    """JSON lines, one per transaction, oldest first."""
+    """JSON lines, one per transaction: the archive's (archive.py), then the live journal's."""
+    from terminal.store import archive
     conn = _readonly(path)
     try:
+        live = {r[0] for r in conn.execute("SELECT id FROM txn")}
+        for d in archive.export(path):
+            if d["id"] not in live:  # a move interrupted before its delete: the live row is the one shown
+                yield json.dumps(d | {"archived": True}, sort_keys=True)
         for d in export_rows(conn):
-            yield json.dumps(d, sort_keys=True)
+            yield json.dumps(d | {"archived": False}, sort_keys=True)
     finally:
         conn.close()
 

@@ -73,6 +73,7 @@ def settle(engine: Engine) -> SettleResult:
                                 credits, debits, uploaded)
     if code == "00":
         j.end_settlement(sid, "closed", code, "batch closed" + (f" after uploading {uploaded}" if uploaded else ""))
+        j.archive_settled(engine.cfg.journal.keep_days)  # the live journal keeps only recent batches
         return SettleResult(batch, "closed", f"BATCH {batch:06d} CLOSED", credits, debits, uploaded)
     j.end_settlement(sid, "failed", code, error or f"host answered {code}")
     return SettleResult(batch, "failed", f"NOT SETTLED: {error or 'host answered ' + str(code)}; try again",
