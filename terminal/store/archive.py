@@ -47,14 +47,18 @@ def move_settled(db, keep_days: int, now: dt.datetime | None = None) -> int:
     cutoff = (now - dt.timedelta(days=keep_days)).isoformat(timespec="milliseconds")
     conn = db.connection()
     marks = ",".join("?" * len(FINAL))
-    chosen = (f"SELECT t.id FROM txn t WHERE t.batch IN (SELECT batch FROM settlement WHERE state='closed'"
-              f" AND updated_at < ?) AND t.state IN ({marks}) AND t.id < (SELECT MAX(id) FROM txn)"
-              " AND NOT EXISTS (SELECT 1 FROM saf s WHERE s.txn_id = t.id AND s.state != 'delivered')"
-              " AND NOT EXISTS (SELECT 1 FROM txn r WHERE r.original_id = t.id AND r.batch NOT IN"
-              "  (SELECT batch FROM settlement WHERE state='closed' AND updated_at < ?))")
-    args = (cutoff, *FINAL, cutoff)
     try:
-        ids = [r[0] for r in conn.execute(chosen, args)]
+        old = [r[0] for r in conn.execute(  # batches that still have rows here, at most 200 per settlement
+            "SELECT DISTINCT batch FROM settlement s WHERE state='closed' AND updated_at < ?"
+            " AND EXISTS (SELECT 1 FROM txn WHERE batch = s.batch) LIMIT 200", (cutoff,))]
+        if not old:
+            return 0  # the usual case after a settlement: one indexed look, no pass over the rows
+        batches = ",".join("?" * len(old))
+        chosen = (f"SELECT t.id FROM txn t WHERE t.batch IN ({batches}) AND t.state IN ({marks})"
+                  " AND t.id < (SELECT MAX(id) FROM txn)"
+                  " AND NOT EXISTS (SELECT 1 FROM saf s WHERE s.txn_id = t.id AND s.state != 'delivered')"
+                  f" AND NOT EXISTS (SELECT 1 FROM txn r WHERE r.original_id = t.id AND r.batch NOT IN ({batches}))")
+        ids = [r[0] for r in conn.execute(chosen, (*old, *FINAL, *old))]
         if not ids:
             return 0
         conn.execute("ATTACH DATABASE ? AS arch", (str(path_of(db.path)),))
