@@ -34,3 +34,27 @@ def test_contactless_sale_through_pcscd(pcsc_stack, emv_sale, profile, floor, fi
     assert verify_arqc(result.first.field55_request, out.pan, out.psn)
     generate_ac = [name for name, _, _ in result.trace if "GENERATE AC" in name]
     assert generate_ac == (["1st GENERATE AC (ARQC, CDA)"] if kernel == "C-2" else [])   # never a second one
+
+
+@pytest.mark.parametrize("profile, floor_limit, sent", [("mchip-contactless", 0, "0200"),
+                                                        ("qvsdc-offline", 5000, None)])
+def test_posterm_tap_through_pcscd(pcsc_stack, host_sim, tmp_path, profile, floor_limit, sent):
+    """`posterm sale` (the one sale core) with a tap on the real PC/SC stack: M/Chip online with CDA, qVSDC
+    approved offline with fDDA under the floor limit (its advice waits in store-and-forward)."""
+    import json
+    from tests.fixtures.host import MAC_KEY, host_address
+    from tests.fixtures.pcscd import POSTERM
+    from terminal.iso8583 import decode
+    cfg = tmp_path / "t.toml"
+    cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
+                   f'[host]\naddress = "{host_address(host_sim)}"\n[keys]\nmac_key = "{MAC_KEY.hex().upper()}"\n'
+                   f'[limits]\nfloor_limit = {floor_limit}\n')
+    cfg.chmod(0o600)
+    pcsc_stack.serve(load_profile(profile), reader=0, contactless=True)
+    r = pcsc_stack.run([POSTERM, "sale", "12.34", "--reader", "pcsc", "--config", str(cfg),
+                        "--data-dir", str(tmp_path / "data"), "--json"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = json.loads(r.stdout)
+    assert res["outcome"] == ("approved" if sent else "offline_approved") and res["entry_mode"] == "071", res
+    assert res["application"] == ("MASTERCARD" if sent else "VISA CREDIT")   # the qVSDC PPSE entry has no label
+    assert [decode(m, MAC_KEY).mti for m in host_sim.received][:1] == ([sent] if sent else [])
