@@ -30,9 +30,16 @@ class SettleResult:
 
 def _exchange(engine: Engine, mti: str, fields: dict) -> tuple[str | None, str]:
     """(response code or None, error). Any link or message fault leaves the batch open, to try again."""
-    cfg = engine.cfg
+    cfg, progress, clock = engine.cfg, engine.driver.progress, engine.clock
+    idle = None
+    if progress is not None:   # display only: 'waiting for the host: n of 30 s' while the 0500/0320 is out
+        started = clock.monotonic()
+        progress("settle", 0.0, 0.0)
+
+        def idle() -> None:
+            progress("host", clock.monotonic() - started, cfg.host.timeout_s)
     reply = exchange(engine.link, Request(mti, fields[11], encode(mti, fields, cfg.keys.mac_key)), cfg.keys.mac_key,
-                     cfg.host.timeout_s)
+                     cfg.host.timeout_s, idle=idle)
     if not isinstance(reply, Answered):
         engine.link.close()
         return None, reply.why

@@ -367,3 +367,20 @@ def test_saf_flush_shows_n_of_m_on_a_tty(posterm, host_sim, tmp_path):
     code, out, err = _stderr_on_a_pty(POSTERM + ["saf", "flush", "--host", host_address(host_sim), "--data-dir",
                                                  str(posterm.data_dir)])
     assert code == 0 and "delivering to the host: 1 of 1" in err, out + err
+
+
+def test_settlement_shows_its_wait_for_the_host_on_a_tty(tmp_path):
+    """The 0500 itself, not only the deliveries before it: 'waiting for the host: n of 30 s'."""
+    from terminal.config import Config
+    from terminal.hostsim.rules import parse_rule
+    from terminal.hostsim.server import start
+    server, _ = start(Config().keys.mac_key, rules=[parse_rule("mti=0500:delay=1.2")])
+    try:
+        base = ["--host", host_address(server), "--data-dir", str(tmp_path)]
+        code, _, _ = _stderr_on_a_pty(POSTERM + ["sale", "1.00", *SWIPE, *base, "--json"])
+        assert code == 0
+        code, out, err = _stderr_on_a_pty(POSTERM + ["settle", *base])
+        assert code == 0 and "settling the batch" in err and "waiting for the host: 1 of 30 s" in err, out + err
+    finally:
+        server.shutdown()
+        server.server_close()
