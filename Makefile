@@ -2,7 +2,7 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEB_PKGS := pcscd vsmartcard-vpcd libpcsclite-dev tmux fiu-utils libfiu0
+DEB_PKGS := pcscd vsmartcard-vpcd libpcsclite-dev tmux fiu-utils libfiu0 strace
 
 .PHONY: demo test bench system-deps clean
 

@@ -6,7 +6,6 @@ books agree exactly with the host's ledger."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ from terminal.store import Journal
 from tests.fixtures.agreement import disagreements
 from tests.fixtures.host import POSTERM, host_address
 
-pytestmark = pytest.mark.skipif(shutil.which("fiu-run") is None, reason="needs Debian fiu-utils (make test installs it)")
+# fiu-run comes from Debian's fiu-utils, which `make test` installs (Makefile DEB_PKGS): no skipping.
 
 SWIPE = ("--reader", "emulated-swipe:magstripe")
 SYNC = "enable name=posix/io/sync/fdatasync,failinfo=5"   # EIO on the commit's fsync

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from terminal.store import Journal
 from terminal.store.counters import TSC_MAX
@@ -77,7 +75,6 @@ def test_synchronous_is_full_again_after_the_counter(journal):
     assert journal._conn.execute("PRAGMA synchronous").fetchone()[0] == 2
 
 
-@pytest.mark.skipif(not shutil.which("strace"), reason="strace not installed")
 def test_the_counter_costs_no_fsync_and_the_next_commit_carries_it(tmp_path):
     """Counted like bench/bench_txn.py counts a sale: fsyncs seen by strace in a real process, between marks
     the process writes (opening the file fsyncs too, when it creates the WAL: not counted here)."""
