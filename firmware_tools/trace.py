@@ -32,6 +32,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from terminal.card.pan import luhn_ok
+
 FORMAT = "# posterm apdu trace 1"
 SENSITIVE = (0x5A, 0x57, 0x56, 0x9F6B, 0x5F20, 0x9F1F, 0x9F20)
 INS_VERIFY = 0x20
@@ -42,16 +44,6 @@ class TraceError(ValueError):
 
 
 # ---- masking ----------------------------------------------------------------------------------------------------
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def mask_pan_digits(pan: str) -> str:
     """First 6 and last 4 kept, the middle zeros with one digit keeping Luhn valid (all zeros if too short)."""
     if len(pan) < 12 or not pan.isdigit():
@@ -59,7 +51,7 @@ def mask_pan_digits(pan: str) -> str:
     middle = len(pan) - 10
     for fix in "0123456789":
         candidate = pan[:6] + "0" * (middle - 1) + fix + pan[-4:]
-        if _luhn_ok(candidate):
+        if luhn_ok(candidate):
             return candidate
     return pan[:6] + "0" * middle + pan[-4:]  # unreachable: one digit covers every residue
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import re
 
+from terminal.card.pan import luhn_ok
+
 ISO_LOGGER = "posterm.iso"
 
 # track 2 ('=' separator), with or without sentinels; track 1 ('^' separators)
@@ -20,16 +22,6 @@ _TRACK2 = re.compile(r";?([0-9]{12,19})[=D][0-9]{4,}[0-9=]*\??")
 _TRACK1 = re.compile(r"%?B([0-9]{12,19})\^[^^]{0,26}\^[0-9A-Za-z ]*\??")
 # a run of digits or hex: a PAN (ASCII or BCD), a key, a PIN block, hex of ASCII digits...
 _RUN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{13,}(?![0-9A-Za-z])")
-
-
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def _mask(pan: str) -> str:
@@ -40,7 +32,7 @@ def _has_pan(s: str) -> bool:
     for n in range(19, 12, -1):
         for i in range(0, len(s) - n + 1):
             run = s[i:i + n]
-            if run.isdigit() and _luhn(run):
+            if run.isdigit() and luhn_ok(run):
                 return True
     return False
 
@@ -48,7 +40,7 @@ def _has_pan(s: str) -> bool:
 def _mask_run(m: re.Match) -> str:
     s = m.group(0)
     if s.isdigit() and len(s) <= 19:
-        return _mask(s) if _luhn(s) else s
+        return _mask(s) if luhn_ok(s) else s
     if len(s) >= 32 or (len(s) >= 16 and _has_pan(s)):
         return f"<{len(s) // 2} bytes hidden>"
     return s
