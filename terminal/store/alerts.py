@@ -5,7 +5,7 @@ and `posterm status` until an operator clears it (`posterm txn ack-alert`).
 """
 from __future__ import annotations
 
-from terminal.store.db import Database, now
+from terminal.store.db import Database
 
 
 class Alerts:
@@ -16,7 +16,7 @@ class Alerts:
         """Kept until someone clears it; a later refusal replaces the text."""
         with self.db.write() as conn:
             conn.execute("INSERT INTO meta(key, value) VALUES('key_alert', ?) "
-                         "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (f"{now()} {why}",))
+                         "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (f"{self.db.now()} {why}",))
 
     def clear_key_alert(self) -> str | None:
         """Someone has dealt with the keys: the alert goes, its text is returned for the record."""

@@ -7,7 +7,7 @@ batch in the same commit, so no sale can land in a batch the host has already cl
 from __future__ import annotations
 
 from terminal.store.counters import Counters
-from terminal.store.db import Database, now
+from terminal.store.db import Database
 from terminal.store.rows import TxnRow, txn_row
 from terminal.store.states import SettlementState, TxnState
 
@@ -45,7 +45,7 @@ class Batches:
 
     def begin_settlement(self, batch: int, credits: tuple[int, int], debits: tuple[int, int]) -> tuple[int, int]:
         """Write-ahead for the 0500: (settlement id, STAN)."""
-        at = now()
+        at = self.db.now()
         with self.db.write() as conn:
             stan = self.counters.take_stan(conn)
             sid = conn.execute(
@@ -62,7 +62,7 @@ class Batches:
         state = SettlementState(state)
         with self.db.write() as conn:
             conn.execute("UPDATE settlement SET state=?, response_code=?, reason=?, updated_at=? WHERE id=?",
-                         (state.value, response_code, reason, now(), sid))
+                         (state.value, response_code, reason, self.db.now(), sid))
             if state is SettlementState.CLOSED:
                 batch = conn.execute("SELECT batch FROM settlement WHERE id=?", (sid,)).fetchone()[0]
                 self.counters.open_next_batch(conn, int(batch))

@@ -13,15 +13,19 @@ import sqlite3
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from terminal.store.errors import StoreError
 from terminal.store.migrations import migrate
 
 
-def now() -> str:
+def _system_utc() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def now(utc: Callable[[], dt.datetime] = _system_utc) -> str:
     """The journal's timestamps: UTC, milliseconds, ISO 8601 (they sort as text)."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    return utc().isoformat(timespec="milliseconds")
 
 
 CACHE_KIB = 256
@@ -34,11 +38,16 @@ class DiskFull(StoreError):
 class Database:
     """Holds the connection so that every part writes through the same one, in the same commits."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, utc: Callable[[], dt.datetime] = _system_utc) -> None:
+        """`utc`: the terminal's one clock (terminal/txn/clock.py), read for every timestamp the journal writes."""
         self.path = Path(path)
+        self.utc = utc
         self.conn: sqlite3.Connection | None = None
         self.on_commit = None  # called after every commit, outside it (the identity's high-water marks)
         self.open()
+
+    def now(self) -> str:
+        return now(self.utc)
 
     def open(self) -> None:
         conn: sqlite3.Connection | None = None

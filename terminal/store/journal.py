@@ -28,7 +28,7 @@ from terminal.store.batch import Batches
 from terminal.store.counters import STAN_MAX, TSC_MAX, Counters
 from terminal.store import archive
 from terminal.store import identity as idf
-from terminal.store.db import Database, DiskFull, now
+from terminal.store.db import Database, DiskFull
 from terminal.store.reserve import Reserve
 from terminal.store.errors import StoreError
 from terminal.store.rows import NewTxn, SafOutcome, SafRow, TxnRow, txn_row
@@ -41,11 +41,13 @@ __all__ = ["Journal", "NewTxn", "TxnRow", "SafRow", "SafOutcome", "TxnState", "S
 
 
 class Journal:
-    def __init__(self, path: str | os.PathLike, *, terminal_id: str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, *, terminal_id: str | None = None,
+                 utc: Callable[[], dt.datetime] | None = None) -> None:
         """Opens the journal and checks it is the one its data dir must hold (identity.py): refused with
         IdentityError, before anything is written, when it is missing, empty, another terminal's or another
         creation's, or behind its high-water marks. `terminal_id`: the configured [terminal] id, checked
-        against the identity's when given (the transacting commands give it)."""
+        against the identity's when given (the transacting commands give it). `utc`: the terminal's one clock
+        for the journal's timestamps (the driver's `Clock`; the system clock when not given)."""
         path = Path(path)
         self.identity_path = idf.path_beside(path)
         found = idf.read(self.identity_path)
@@ -54,7 +56,7 @@ class Journal:
         elif path.exists() and path.stat().st_size == 0:
             raise idf.IdentityError(f"journal {path} is empty (0 bytes): it is not started afresh over lost books;"
                                     " restore it, or start a new journal on purpose with `posterm journal new`")
-        self.db = Database(path)
+        self.db = Database(path, utc) if utc is not None else Database(path)
         try:
             self.ident = self._check_identity(found, terminal_id)
         except BaseException:
@@ -99,7 +101,7 @@ class Journal:
                     " purpose with `posterm journal new`")
             # First open of this data dir (or a journal from before identities): it becomes this dir's journal.
             ident = idf.Identity(terminal_id or meta.get("terminal_id", ""),
-                                 meta.get("creation_id") or idf.new_creation_id(), now()).with_marks(marks)
+                                 meta.get("creation_id") or idf.new_creation_id(), self.db.now()).with_marks(marks)
             with self.db.write() as conn:
                 idf.stamp(conn, ident)
             idf.write(self.identity_path, ident, durable=True)

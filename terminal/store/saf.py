@@ -11,7 +11,7 @@ import sqlite3
 from typing import Callable
 
 from terminal.store.counters import Counters
-from terminal.store.db import Database, now
+from terminal.store.db import Database
 from terminal.store.errors import StoreError
 from terminal.store.rows import NewTxn, SafOutcome, SafRow, TxnRow, saf_row, txn_row
 from terminal.store.states import SafKind, SafState, TxnState
@@ -33,7 +33,7 @@ class SafQueue:
         """Queue a reversal or advice and move the transaction to `state`, in one commit. A reversal takes a
         STAN of its own; an advice goes with its transaction's."""
         kind = SafKind(kind)
-        at = now()
+        at = self.db.now()
         with self.db.write() as conn:
             stan = self.counters.take_stan(conn) if kind is SafKind.REVERSAL else self._stan_of(conn, txn_id)
             saf_id = self._insert(conn, txn_id, kind, stan, reason_code, sealed, at)
@@ -46,7 +46,7 @@ class SafQueue:
         state and first reason are the offline approval's, whatever `new` says."""
         new = dataclasses.replace(new, state=TxnState.ADVICE_PENDING,
                                   reason=f"approved offline by the chip ({chip_code}); advice queued")
-        at = now()
+        at = self.db.now()
         with self.db.write() as conn:
             txn_id, stan = self.txns.insert(conn, new, at, response_code=chip_code)
             self._insert(conn, txn_id, SafKind.ADVICE, stan, chip_code, seal(txn_id), at)
@@ -55,7 +55,7 @@ class SafQueue:
     def to_offline(self, txn_id: int, chip_code: str, seal: Callable[[int], bytes], message: str) -> TxnRow:
         """A chip sale whose 0200 never left (host unreachable) that the card then approved offline (Y3): the
         same row becomes an offline approval and its advice is queued with the row's STAN, in one commit."""
-        at = now()
+        at = self.db.now()
         with self.db.write() as conn:
             row = conn.execute("SELECT stan FROM txn WHERE id=? AND state=?",
                                (txn_id, TxnState.NOT_SENT.value)).fetchone()
@@ -93,7 +93,7 @@ class SafQueue:
         idempotently."""
         if done is None and attempt is None:
             return
-        at = now()
+        at = self.db.now()
         with self.db.write() as conn:
             if done is not None:
                 state = SafState(done.state)
@@ -111,7 +111,7 @@ class SafQueue:
         """Why the last attempt failed (and when to try again), for `posterm saf`."""
         with self.db.write() as conn:
             conn.execute("UPDATE saf SET last_error=?, next_at=COALESCE(?, next_at), updated_at=? WHERE id=?",
-                         (error, next_at, now(), saf_id))
+                         (error, next_at, self.db.now(), saf_id))
 
     def done(self, entry: SafRow, txn_state: TxnState | str, reason: str, *,
              state: SafState | str = SafState.DELIVERED) -> None:

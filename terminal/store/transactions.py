@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 
 from terminal.store.counters import Counters
-from terminal.store.db import Database, now
+from terminal.store.db import Database
 from terminal.store.errors import StoreError
 from terminal.store.lifecycle import check_initial, check_transition
 from terminal.store.rows import NewTxn, TxnRow, txn_row
@@ -28,7 +28,7 @@ class Transactions:
     def begin_txn(self, new: NewTxn) -> TxnRow:
         """The write-ahead commit: after this returns, the request may leave the terminal."""
         with self.db.write() as conn:
-            txn_id, _ = self.insert(conn, new, now())
+            txn_id, _ = self.insert(conn, new, self.db.now())
         return self.txn(txn_id)
 
     def insert(self, conn: sqlite3.Connection, new: NewTxn, at: str,
@@ -52,7 +52,7 @@ class Transactions:
                   auth_code: str | None = None, rrn: str | None = None, message: str | None = None,
                   voids: int | None = None) -> None:
         """`voids`: the original an approved void removes from the batch, marked in the same commit."""
-        at = now()
+        at = self.db.now()
         with self.db.write() as conn:
             self.move(conn, txn_id, state, reason, at, response_code=response_code, auth_code=auth_code, rrn=rrn,
                       message=message)

@@ -75,7 +75,8 @@ def run_schedule(seed: int, workdir: Path) -> tuple[list[str], list[str]]:
             raise SimCrash(point)
 
     def new_engine() -> Engine:
-        engine = Engine(cfg, Journal(path), link, clock=clock, crash=CrashPoints(crash_hook))
+        engine = Engine(cfg, Journal(path, utc=lambda: clock.now().utc), link, clock=clock,
+                        crash=CrashPoints(crash_hook))
         engine.recover()   # the restart's explicit first step
         return engine
 
