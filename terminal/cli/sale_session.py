@@ -7,7 +7,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from terminal.cli.common import EXIT_USAGE, UsageError, emit
+from terminal.cli.common import UsageError, emit
 from terminal.cli.reader_spec import ReaderSpec, emulated_pin, open_chip_channel, read_tracks
 from terminal.config import Config
 
@@ -91,5 +91,4 @@ def chip_extras(driver) -> dict:
     return {"tvr": outcome.tvr.hex().upper(), "cvm": outcome.cvm, "application": outcome.application_label}
 
 
-__all__ = ["card_source", "emulated_pinpad", "scripted_operator", "keyed_amount", "show_result", "chip_extras",
-           "EXIT_USAGE"]
+__all__ = ["card_source", "emulated_pinpad", "scripted_operator", "keyed_amount", "show_result", "chip_extras"]

@@ -24,7 +24,7 @@ from terminal.store.errors import StoreError
 FINAL = ("approved", "declined", "reversed", "offline_approved", "voided", "cancelled", "not_sent")
 _TXN = ("id, kind, proc_code, amount, currency, stan, local_time, transmitted, entry_mode, masked_pan, psn, batch,"
         " state, response_code, auth_code, rrn, message, original_id, created_at, updated_at, tsc")
-_SCHEMA = f"""
+_SCHEMA = """
 CREATE TABLE IF NOT EXISTS arch.txn (id INTEGER PRIMARY KEY, kind, proc_code, amount, currency, stan, local_time,
     transmitted, entry_mode, masked_pan, psn, batch, state, response_code, auth_code, rrn, message, original_id,
     created_at, updated_at, tsc);

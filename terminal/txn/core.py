@@ -35,7 +35,7 @@ from terminal.iso8583.builders import PURCHASE, REFUND, VOID, Original, Terminal
 from terminal.keypad.inputs import CardPresented, RequestSent
 from terminal.store.states import TxnState
 from terminal.txn.clock import Instant
-from terminal.txn.exchange import Answered, NoAnswer, NotSent, Reply, Request
+from terminal.txn.exchange import Answered, NotSent, Reply, Request
 from terminal.txn.records import CardInput
 from terminal.txn.verdict import (REVERSAL_CANCELLED, REVERSAL_CANNOT_COMPLETE, Verdict, from_response,
                                   no_response, not_sent)

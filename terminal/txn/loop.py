@@ -18,6 +18,7 @@ from collections import deque
 from drivers.errors import ReaderError
 from terminal.config import Config
 from terminal.emv.prompts import block_from
+from terminal.keypad.inputs import RequestSent
 from terminal.link.client import HostLink
 from terminal.store import Journal, TxnRow
 from terminal.store.fallbacks import JournalFallbackStore
@@ -131,7 +132,7 @@ class _Run:
                 return [*self.operator.poll(), c.ApplicationChosen(index)]
             case c.Notify():
                 self.operator.notify(e.event)
-                if self.on_request_sent and type(e.event).__name__ == "RequestSent":
+                if self.on_request_sent and isinstance(e.event, RequestSent):
                     self.on_request_sent()
                 return []
             case c.SettleOperator():
@@ -161,13 +162,7 @@ class _Run:
                 return []
             case c.Send():
                 idle = self._idle_poller()
-                tick = idle.poll
-                if d.progress:
-                    started, progress = d.clock.monotonic(), d.progress
-
-                    def tick() -> None:
-                        idle.poll()
-                        progress("host", d.clock.monotonic() - started, e.timeout_s)
+                tick = host_wait_ticker(d.progress, d.clock, e.timeout_s, also=idle.poll)
                 try:
                     reply = exchange(d.link, e.request, d.cfg.keys.mac_key, e.timeout_s, crash=d.crash, idle=tick)
                 finally:
@@ -233,6 +228,20 @@ class _Run:
             message = "NO RESPONSE: transaction reversed, customer not charged"
         return SaleResult(row.id, row.stan, OUTCOME[row.state], row.response_code, row.auth_code, row.rrn,
                           row.amount, row.currency, row.masked_pan, row.entry_mode, message)
+
+
+def host_wait_ticker(progress, clock: Clock, timeout_s: float, also=None):
+    """What to run each tick while the host works: `also` (the operator's keypad), and the display-only
+    progress line 'waiting for the host: n of T s' when a progress callback is set. None: nothing to run."""
+    if progress is None:
+        return also
+    started = clock.monotonic()
+
+    def tick() -> None:
+        if also is not None:
+            also()
+        progress("host", clock.monotonic() - started, timeout_s)
+    return tick
 
 
 class _Idle:

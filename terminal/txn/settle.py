@@ -12,6 +12,7 @@ from terminal.iso8583.builders import batch_upload_0320, settlement_0500
 from terminal.txn import saf
 from terminal.txn.engine import Engine
 from terminal.txn.exchange import Answered, Request, exchange
+from terminal.txn.loop import host_wait_ticker
 
 
 @dataclass
@@ -30,14 +31,10 @@ class SettleResult:
 
 def _exchange(engine: Engine, mti: str, fields: dict) -> tuple[str | None, str]:
     """(response code or None, error). Any link or message fault leaves the batch open, to try again."""
-    cfg, progress, clock = engine.cfg, engine.driver.progress, engine.clock
-    idle = None
-    if progress is not None:   # display only: 'waiting for the host: n of 30 s' while the 0500/0320 is out
-        started = clock.monotonic()
+    cfg, progress = engine.cfg, engine.driver.progress
+    if progress is not None:   # display only, while the 0500/0320 is out
         progress("settle", 0.0, 0.0)
-
-        def idle() -> None:
-            progress("host", clock.monotonic() - started, cfg.host.timeout_s)
+    idle = host_wait_ticker(progress, engine.clock, cfg.host.timeout_s)
     reply = exchange(engine.link, Request(mti, fields[11], encode(mti, fields, cfg.keys.mac_key)), cfg.keys.mac_key,
                      cfg.host.timeout_s, idle=idle)
     if not isinstance(reply, Answered):

@@ -10,19 +10,14 @@ import pytest
 
 from terminal.hostsim.rules import Rule
 from terminal.iso8583 import decode
-from tests.fixtures.host import MAC_KEY, host_address
+from tests.fixtures.host import MAC_KEY, terminal_config
 
 READERS = [("emulated-swipe:magstripe", "901", "1234"), ("emulated:unionpay", "051", "123456"),
            ("emulated:contactless", "071", "1234")]
 
 
 def _slow_host_config(tmp_path, host_sim) -> str:
-    cfg = tmp_path / "t.toml"
-    cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
-                   f'[host]\naddress = "{host_address(host_sim)}"\ntimeout_s = 5\n'
-                   f'[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
-    cfg.chmod(0o600)  # it holds [keys]: posterm refuses it readable by others
-    return str(cfg)
+    return terminal_config(tmp_path, host_sim, timeout_s=5)
 
 
 @pytest.mark.parametrize("reader, entry, pin", READERS)

@@ -17,7 +17,7 @@ from terminal.hostsim.rules import Rule
 from terminal.iso8583 import decode
 from terminal.store import Journal
 from tests.fixtures.agreement import disagreements
-from tests.fixtures.host import MAC_KEY, POSTERM, host_address
+from tests.fixtures.host import MAC_KEY, POSTERM, host_address, terminal_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,11 +68,7 @@ def test_crash_during_a_sale_is_reversed_on_restart(host_sim, tmp_path, point, h
 @pytest.mark.parametrize("point, host_saw_reversal", [("saf_after_attempt", False), ("saf_after_send", True)])
 def test_crash_mid_saf_resends_as_a_repeat(host_sim, tmp_path, point, host_saw_reversal):
     data = tmp_path / "data"
-    cfg = tmp_path / "t.toml"
-    cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
-                   f'[host]\naddress = "{host_address(host_sim)}"\ntimeout_s = 1\n'
-                   f'[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
-    cfg.chmod(0o600)  # it holds [keys]: posterm refuses it readable by others
+    cfg = terminal_config(tmp_path, host_sim)
     host_sim.rules += [Rule(mti="0200", silent=True, times=1), Rule(mti="0400", drop=True, times=1)]
     first = run(["sale", "--reader", "emulated-swipe:magstripe", "4.56", "--config", str(cfg)], data)
     assert first.returncode == 3

@@ -3,16 +3,11 @@ field 4, the screen and the receipt all use the ISO 4217 exponent (KRW has none)
 from __future__ import annotations
 
 from terminal.iso8583 import decode
-from tests.fixtures.host import MAC_KEY, host_address
+from tests.fixtures.host import MAC_KEY, terminal_config
 
 
 def _krw(tmp_path, host_sim):
-    cfg = tmp_path / "krw.toml"
-    cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "410"\n'
-                   f'[host]\naddress = "{host_address(host_sim)}"\n'
-                   f'[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
-    cfg.chmod(0o600)  # it holds [keys]: posterm refuses it readable by others
-    return str(cfg)
+    return terminal_config(tmp_path, host_sim, timeout_s=None, currency="410", name="krw.toml")
 
 
 def test_krw_sale_of_1000_charges_1000_won_on_wire_screen_and_receipt(host_sim, posterm, tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from terminal.hostsim.rules import Rule
 from terminal.store import Journal
 from tests.fixtures.agreement import disagreements
-from tests.fixtures.host import POSTERM, host_address
+from tests.fixtures.host import POSTERM, terminal_config
 
 # fiu-run comes from Debian's fiu-utils, which `make test` installs (Makefile DEB_PKGS): no skipping.
 
@@ -26,12 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cfg(tmp_path, host_sim):
-    cfg = tmp_path / "t.toml"
-    cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
-                   f'[host]\naddress = "{host_address(host_sim)}"\ntimeout_s = 1\n'
-                   f'[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
-    cfg.chmod(0o600)
-    return str(cfg)
+    return terminal_config(tmp_path, host_sim)
 
 
 def faulty(tmp_path, data, *args, at_start: str | None = None, when=None, fault: str | None = None):

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 
 from terminal.hostsim.rules import Rule
-from tests.fixtures.host import host_address
+from tests.fixtures.host import terminal_config
 
 SWIPE = ("--reader", "emulated-swipe:magstripe")
 
@@ -52,12 +52,7 @@ def fill_when_host_has(host_sim, n: int, directory) -> threading.Thread:
 
 
 def _cfg(tmp_path, host_sim):
-    cfg = tmp_path / "t.toml"
-    cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
-                   f'[host]\naddress = "{host_address(host_sim)}"\ntimeout_s = 1\n'
-                   f'[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
-    cfg.chmod(0o600)
-    return str(cfg)
+    return terminal_config(tmp_path, host_sim)
 
 
 @pytest.mark.parametrize("point", ["outcome", "reversal"])

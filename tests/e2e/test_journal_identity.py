@@ -8,18 +8,13 @@ import shutil
 
 from terminal.hostsim.rules import Rule
 from terminal.iso8583 import decode
-from tests.fixtures.host import MAC_KEY, host_address
+from tests.fixtures.host import MAC_KEY, terminal_config
 
 SWIPE = ("--reader", "emulated-swipe:magstripe")
 
 
 def _cfg(tmp_path, host_sim, terminal="TERM0001"):
-    cfg = tmp_path / f"{terminal}.toml"
-    cfg.write_text(f'[terminal]\nid = "{terminal}"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
-                   f'[host]\naddress = "{host_address(host_sim)}"\ntimeout_s = 1\n'
-                   f'[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
-    cfg.chmod(0o600)
-    return str(cfg)
+    return terminal_config(tmp_path, host_sim, terminal=terminal, name=f"{terminal}.toml")
 
 
 def _refused(r, words):

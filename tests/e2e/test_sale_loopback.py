@@ -9,7 +9,7 @@ from pathlib import Path
 
 from terminal.hostsim.rules import Rule
 from terminal.iso8583 import decode
-from tests.fixtures.host import MAC_KEY, POSTERM, host_address
+from tests.fixtures.host import MAC_KEY, POSTERM, host_address, terminal_config
 
 
 def test_approved_sale_json_result_and_wire(host_sim, posterm):
@@ -47,12 +47,7 @@ def test_no_response_reverses_and_exit_3(host_sim, posterm, tmp_path):
 
 
 def _config(tmp_path, host_sim):
-    cfg = tmp_path / "t.toml"
-    cfg.write_text(f'[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
-                   f'[host]\naddress = "{host_address(host_sim)}"\ntimeout_s = 1\n'
-                   f'[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
-    cfg.chmod(0o600)  # it holds [keys]: posterm refuses it readable by others
-    return str(cfg)
+    return terminal_config(tmp_path, host_sim)
 
 
 def test_pending_reversal_goes_before_the_next_sale(host_sim, posterm, tmp_path):

@@ -16,7 +16,7 @@ terminal supports the AID and that kernel; ordered by priority, then as listed; 
 takes the next one. An empty list ends the application ('Insert, swipe or try another card')."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from drivers.emvspec.ber_tlv import find, find_all
 from terminal.emv import apdu

@@ -17,7 +17,7 @@ from __future__ import annotations
 from drivers.emvspec.dol import build_dol_data, parse_dol
 from terminal.emv import apdu, field55, tags
 from terminal.emv.contactless.outcomes import (APPROVED, DECLINED, END_APPLICATION, ONLINE_REQUEST, SELECT_NEXT,
-                                               KernelOutcome, ui_text)
+                                               KernelOutcome, host_answered, ui_text)
 from terminal.emv.context import exchange, parse_response
 from terminal.emv.cvm import parse_cvm_list
 from terminal.emv.genac import CID_AAC, CID_TC, generate_ac
@@ -112,16 +112,5 @@ def run(k, combo):
     host = None
     if ctx.config.online_capable:
         _, host = yield k.online_request(online)
-    if host is None:
-        ctx.terminal[0x8A] = b"Z3"
-        k.outcome = k._outcome(Decision.UNABLE_ONLINE_DECLINED, "host unreachable: no second GENERATE AC in "
-                               "Book C-2, an ARQC cannot be approved offline", request55)
-        return KernelOutcome(DECLINED, Decision.UNABLE_ONLINE_DECLINED, "", "not_authorised")
-    ctx.terminal[0x8A] = host.response_code.encode("ascii")[:2].ljust(2, b"0")
-    k._host_approved = host.approved
-    if host.approved:
-        k.outcome = k._outcome(Decision.ONLINE_APPROVED, "", request55)
-        return KernelOutcome(APPROVED, Decision.ONLINE_APPROVED, "",
-                             "approved_sign" if ctx.cvm == "signature" else "approved")
-    k.outcome = k._outcome(Decision.ONLINE_DECLINED, f"host declined ({host.response_code})", request55)
-    return KernelOutcome(DECLINED, Decision.ONLINE_DECLINED, "", "not_authorised")
+    return host_answered(k, host, request55, ctx.cvm, "host unreachable: no second GENERATE AC in Book C-2, an "
+                         "ARQC cannot be approved offline")

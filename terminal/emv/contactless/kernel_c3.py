@@ -26,7 +26,7 @@ from drivers.emvspec.dol import build_dol_data, parse_dol
 from drivers.emvspec.errors import DolError
 from terminal.emv import apdu, field55, oda, tags
 from terminal.emv.contactless.outcomes import (APPROVED, DECLINED, END_APPLICATION, ONLINE_REQUEST, SELECT_NEXT,
-                                               TRY_AGAIN, TRY_ANOTHER_INTERFACE, KernelOutcome, ui_text)
+                                               TRY_AGAIN, TRY_ANOTHER_INTERFACE, KernelOutcome, host_answered, ui_text)
 from terminal.emv.context import exchange, parse_response
 from terminal.emv.errors import EmvError, OdaError
 from terminal.emv.gpo import parse_afl
@@ -179,19 +179,7 @@ def run(k, combo):
     first = k._outcome(Decision.GO_ONLINE, why, request55)
     first.kernel, first.contactless_outcome, first.ui_request = "C-3", ONLINE_REQUEST, ui_text("remove_card")
     _, host = yield k.online_request(first)
-    if host is None:
-        ctx.terminal[0x8A] = b"Z3"
-        k.outcome = k._outcome(Decision.UNABLE_ONLINE_DECLINED,
-                               "host unreachable: a contactless ARQC cannot be approved offline", request55)
-        return KernelOutcome(DECLINED, Decision.UNABLE_ONLINE_DECLINED, "", "not_authorised")
-    ctx.terminal[0x8A] = host.response_code.encode("ascii")[:2].ljust(2, b"0")
-    k._host_approved = host.approved
-    if host.approved:
-        k.outcome = k._outcome(Decision.ONLINE_APPROVED, "", request55)
-        return KernelOutcome(APPROVED, Decision.ONLINE_APPROVED, "",
-                             "approved_sign" if cvm == "signature" else "approved")
-    k.outcome = k._outcome(Decision.ONLINE_DECLINED, f"host declined ({host.response_code})", request55)
-    return KernelOutcome(DECLINED, Decision.ONLINE_DECLINED, "", "not_authorised")
+    return host_answered(k, host, request55, cvm, "host unreachable: a contactless ARQC cannot be approved offline")
 
 
 def _declined(k, reason: str, online: bool = False) -> KernelOutcome:

@@ -35,3 +35,22 @@ class KernelOutcome:
 
 def ui_text(key: str) -> str:
     return UI[key][1] if key in UI else ""
+
+
+def host_answered(k, host, request55: bytes, cvm: str, unreachable: str) -> KernelOutcome:
+    """The host's answer to a kernel that asked online with its only cryptogram (Book C-2 and C-3 have no
+    second GENERATE AC): the ARC goes into 8A and the answer decides. With no answer the ARQC cannot become
+    an offline approval: Z3, declined, `unreachable` saying why."""
+    ctx = k.ctx
+    if host is None:
+        ctx.terminal[0x8A] = b"Z3"
+        k.outcome = k._outcome(Decision.UNABLE_ONLINE_DECLINED, unreachable, request55)
+        return KernelOutcome(DECLINED, Decision.UNABLE_ONLINE_DECLINED, "", "not_authorised")
+    ctx.terminal[0x8A] = host.response_code.encode("ascii")[:2].ljust(2, b"0")
+    k._host_approved = host.approved
+    if host.approved:
+        k.outcome = k._outcome(Decision.ONLINE_APPROVED, "", request55)
+        return KernelOutcome(APPROVED, Decision.ONLINE_APPROVED, "",
+                             "approved_sign" if cvm == "signature" else "approved")
+    k.outcome = k._outcome(Decision.ONLINE_DECLINED, f"host declined ({host.response_code})", request55)
+    return KernelOutcome(DECLINED, Decision.ONLINE_DECLINED, "", "not_authorised")
