@@ -4,6 +4,7 @@
     posterm fw card info [--reader SPEC] [--json] what the card in the reader holds (read-only; PAN masked)
     posterm fw readers [--watch] [--json]        readers, attributes, part 10 features, insert/remove events
     posterm fw msr --device DEV [--test-read]    a serial MSR605's model, firmware, status; one test read
+    posterm fw capk list [--json]                the CA public keys [emv] trusts: checksum, expiry, source
 Everything heavy (pyscard, pyserial, the kernel's tables) is imported inside the handlers.
 """
 from __future__ import annotations
@@ -44,6 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     msr.add_argument("--test-read", type=float, metavar="SECONDS", help="also wait this long for one swipe")
     add_common(msr)
     msr.set_defaults(run=run_msr)
+
+    capk = groups.add_parser("capk", help="CA public keys").add_subparsers(dest="fw_capk", required=True)
+    listing = capk.add_parser("list", help="the CA keys [emv] ca_keys / extra_ca_keys name: checksum, expiry, source")
+    add_common(listing)
+    listing.set_defaults(run=run_capk_list)
 
     bundle = groups.add_parser("bundle", help="signed parameter bundles").add_subparsers(dest="fw_bundle",
                                                                                         required=True)
@@ -121,6 +127,19 @@ def run_msr(args: argparse.Namespace) -> int:
         info["test_read"] = test_read(args.device, args.test_read, args.baud)
     emit(args, info, msr_lines(info))
     return EXIT_OK
+
+
+def run_capk_list(args: argparse.Namespace) -> int:
+    """Exit 0 when every key file reads and every checksum matches, else 1 (a sale would refuse that file)."""
+    from firmware_tools.capk_list import capk_lines, capk_report, report_ok
+    from terminal.cli.common import load_config
+    from terminal.txn.clock import SystemClock
+    from terminal.txn.emv_params import ca_key_set
+    cfg = load_config(args)
+    extra = getattr(getattr(cfg, "emv", None), "extra_ca_keys", "")
+    report = capk_report(ca_key_set(cfg), extra, SystemClock().now().local.date())
+    emit(args, report, capk_lines(report))
+    return EXIT_OK if report_ok(report) else 1
 
 
 def run_bundle(args: argparse.Namespace) -> int:

@@ -5,9 +5,10 @@ Two sets ship with the kernel, both public and for TESTING only:
 - data/scheme_test_capk.json: the payment schemes' published test CA keys (Visa, Mastercard, Amex, UnionPay);
 - data/posterm_test_capk.json: the posterm test CA that signs the virtual cards' issuer certificates
   (its private halves are in drivers/emulated/vcard/profiles/test_keys.json, clearly labelled test-only).
-And the schemes' production (live) keys, data/scheme_production_capk.json, each with its published checksum and
-expiry (`production_keys`); `store_for("production" | "test" | "both", extra_file)` builds the store the
-terminal uses ([emv] ca_keys / extra_ca_keys)."""
+And the schemes' production (live) keys, data/scheme_production_capk.json (Visa, Mastercard, American Express,
+Discover/Diners, JCB, UnionPay), each with its published checksum, expiry and origin (`production_keys`).
+`store_for("production" | "test" | "both", extra_file)` builds the store the terminal uses ([emv] ca_keys /
+extra_ca_keys); `read_entries` parses a file without refusing it, for the `posterm fw capk list` report."""
 from __future__ import annotations
 
 import hashlib
@@ -21,6 +22,9 @@ from typing import Iterable
 from terminal.emv.errors import ConfigError
 
 DATA_DIR = Path(__file__).parent / "data"
+PRODUCTION_FILE = DATA_DIR / "scheme_production_capk.json"
+SCHEME_TEST_FILE = DATA_DIR / "scheme_test_capk.json"
+POSTERM_TEST_FILE = DATA_DIR / "posterm_test_capk.json"
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class CaPublicKey:
     checksum: bytes
     scheme: str = ""
     expiry: date | None = None          # last day the key may be used; None: no expiry given (test keys)
+    origin: str = ""                    # where the values were taken from (the shipped files say, per key)
+    source: str = ""                    # the file it was loaded from
 
     def expired(self, today: date) -> bool:
         return self.expiry is not None and today > self.expiry
@@ -50,24 +56,38 @@ def _from_json(entry: dict, source: str) -> CaPublicKey:
             rid=bytes.fromhex(entry["rid"]), index=int(entry["index"], 16), modulus=bytes.fromhex(entry["modulus"]),
             exponent=bytes.fromhex(entry["exponent"]), checksum=bytes.fromhex(entry["checksum"]),
             scheme=entry.get("scheme", ""),
-            expiry=date.fromisoformat(entry["expiry"]) if entry.get("expiry") else None)
-    except (KeyError, ValueError, TypeError) as err:
+            expiry=date.fromisoformat(entry["expiry"]) if entry.get("expiry") else None,
+            origin=entry.get("origin", ""), source=source)
+    except (KeyError, ValueError, TypeError, AttributeError) as err:
         raise ConfigError(f"{source}: CA key entry {entry.get('rid')}/{entry.get('index')} is malformed: {err}") from None
     if len(key.rid) != 5:
         raise ConfigError(f"{source}: RID {entry['rid']} is not 5 bytes")
-    if key.computed_checksum() != key.checksum:
-        raise ConfigError(f"{source}: CA key {entry['rid']}/{entry['index']}: checksum does not match (Book 2 11.2.2)")
+    if not 0 <= key.index <= 0xFF:
+        raise ConfigError(f"{source}: CA key {entry['rid']}/{entry['index']}: index is not one byte")
     return key
 
 
-def load_keys(path: str | Path) -> list[CaPublicKey]:
-    """Load and verify a JSON key file: {"keys": [{rid, index, modulus, exponent, checksum}, ...]}."""
+def read_entries(path: str | Path) -> list[CaPublicKey]:
+    """The keys of a JSON key file, {"keys": [{rid, index, modulus, exponent, checksum, ...}, ...]}, parsed
+    but NOT checksum-checked: for a report that shows which entries fail (`posterm fw capk list`)."""
     path = Path(path)
     try:
         doc = json.loads(path.read_text())
-    except (OSError, ValueError) as err:
+        entries = doc.get("keys", [])
+    except (OSError, ValueError, AttributeError) as err:
         raise ConfigError(f"{path}: cannot read CA keys: {err}") from None
-    return [_from_json(entry, str(path)) for entry in doc.get("keys", [])]
+    return [_from_json(entry, str(path)) for entry in entries]
+
+
+def load_keys(path: str | Path) -> list[CaPublicKey]:
+    """Load and verify a JSON key file: every checksum must match, or the whole file is refused (a
+    transcription error in one key must not go unnoticed)."""
+    keys = read_entries(path)
+    for key in keys:
+        if key.computed_checksum() != key.checksum:
+            raise ConfigError(f"{path}: CA key {key.rid.hex().upper()}/{key.index:02X}: checksum does not match "
+                              "(Book 2 11.2.2)")
+    return keys
 
 
 class KeyStore:
@@ -94,29 +114,35 @@ class KeyStore:
 
 
 def scheme_test_keys() -> list[CaPublicKey]:
-    return load_keys(DATA_DIR / "scheme_test_capk.json")
+    return load_keys(SCHEME_TEST_FILE)
 
 
 def production_keys() -> list[CaPublicKey]:
     """The schemes' live CA keys (data/scheme_production_capk.json), kept apart from every test key."""
-    return load_keys(DATA_DIR / "scheme_production_capk.json")
+    return load_keys(PRODUCTION_FILE)
 
 
 CA_KEY_SETS = ("production", "test", "both")
 
 
-@functools.cache
-def _store(ca_keys: str, extra: str) -> KeyStore:
+def key_files(ca_keys: str, extra: str = "") -> list[Path]:
+    """The key files `[emv] ca_keys` and `extra_ca_keys` name, in load order (a later file's key with the same
+    RID and index wins: an acquirer's extra file can replace a shipped key)."""
     if ca_keys not in CA_KEY_SETS:
         raise ConfigError(f"[emv] ca_keys = {ca_keys!r}: expected one of {', '.join(CA_KEY_SETS)}")
-    keys: list[CaPublicKey] = []
+    files: list[Path] = []
     if ca_keys in ("production", "both"):
-        keys += production_keys()
+        files.append(PRODUCTION_FILE)
     if ca_keys in ("test", "both"):
-        keys += [*scheme_test_keys(), *posterm_test_keys()]
+        files += [SCHEME_TEST_FILE, POSTERM_TEST_FILE]
     if extra:
-        keys += load_keys(extra)            # same format, checksum-verified the same way
-    return KeyStore(keys)
+        files.append(Path(extra))           # same format, checksum-verified the same way
+    return files
+
+
+@functools.cache
+def _store(ca_keys: str, extra: str) -> KeyStore:
+    return KeyStore([key for path in key_files(ca_keys, extra) for key in load_keys(path)])
 
 
 def store_for(ca_keys: str, extra_ca_keys: str = "") -> KeyStore:
@@ -126,7 +152,7 @@ def store_for(ca_keys: str, extra_ca_keys: str = "") -> KeyStore:
 
 
 def posterm_test_keys() -> list[CaPublicKey]:
-    return load_keys(DATA_DIR / "posterm_test_capk.json")
+    return load_keys(POSTERM_TEST_FILE)
 
 
 @functools.cache

@@ -1,4 +1,5 @@
 """CA public keys (Book 2 11.2.2): checksum = SHA-1(RID || index || modulus || exponent)."""
+import hashlib
 import json
 
 import pytest
@@ -47,14 +48,60 @@ def test_unreadable_file(tmp_path):
         capk.load_keys(tmp_path / "missing.json")
 
 
-def test_production_keys_verify_and_stay_apart_from_test_keys():
-    keys = capk.production_keys()                 # each published checksum verified at load
-    assert {(k.scheme, f"{k.index:02X}", str(k.expiry)) for k in keys} == {
-        ("Visa", "08", "2024-12-31"), ("Visa", "09", "2028-12-31"),
-        ("Mastercard", "05", "2024-12-31"), ("Mastercard", "06", "2028-12-31")}
-    visa09 = next(k for k in keys if k.index == 0x09)
-    assert visa09.checksum.hex().upper() == "1FF80A40173F52D7D27E0F26A146A1C8CCB29046"
+PRODUCTION = {
+    # (scheme, RID, index): (modulus bits, expiry, the checksum the scheme publishes)
+    ("Visa", "A000000003", "08"): (1408, "2024-12-31", "20D213126955DE205ADC2FD2822BD22DE21CF9A8"),
+    ("Visa", "A000000003", "09"): (1984, "2028-12-31", "1FF80A40173F52D7D27E0F26A146A1C8CCB29046"),
+    ("Mastercard", "A000000004", "05"): (1408, "2024-12-31", "EBFA0D5D06D8CE702DA3EAE890701D45E274C845"),
+    ("Mastercard", "A000000004", "06"): (1984, "2028-12-31", "F910A1504D5FFB793D94F3B500765E1ABCAD72D9"),
+    ("American Express", "A000000025", "0E"): (1152, "2017-12-31", None),
+    ("American Express", "A000000025", "0F"): (1408, "2024-12-31", "A73472B3AB557493A9BC2179CC8014053B12BAB4"),
+    ("American Express", "A000000025", "10"): (1984, "2029-12-31", "C729CF2FD262394ABC4CC173506502446AA9B9FD"),
+    ("Discover/Diners", "A000000152", "04"): (1408, "2024-12-31", "17F971CAF6B708E5B9165331FBA91593D0C0BF66"),
+    ("Discover/Diners", "A000000152", "05"): (1984, "2026-12-31", "12BCD407B6E627A750FDF629EE8C2C9CC7BA636A"),
+    ("JCB", "A000000065", "11"): (1408, "2024-12-31", None),
+    ("JCB", "A000000065", "12"): (1408, "2024-12-31", "874B379B7F607DC1CAF87A19E400B6A9E25163E8"),
+    ("JCB", "A000000065", "14"): (1984, "2026-12-31", "C0D15F6CD957E491DB56DCDD1CA87A03EBE06B7B"),
+    ("UnionPay", "A000000333", "02"): (1152, "2022-06-01", "03BB335A8549A03B87AB089D006F60852E4B8060"),
+    ("UnionPay", "A000000333", "03"): (1408, "2024-12-31", "87F0CD7C0E86F38F89A66F8C47071A8B88586F26"),
+    ("UnionPay", "A000000333", "04"): (1984, "2031-12-31", "F527081CF371DD7E1FD4FA414A665036E0F5E6E5"),
+}
+
+
+def test_every_production_key_passes_its_own_checksum():
+    """SHA-1(RID || index || modulus || exponent) computed here, key by key, against the checksum the scheme
+    publishes (written out above for the keys whose checksum we have seen in more than one public list): one
+    wrong hex digit in a 248-byte modulus fails this test."""
+    keys = capk.production_keys()                 # load_keys also refuses the file on any mismatch
+    seen = {}
+    for key in keys:
+        rid, index = key.rid.hex().upper(), f"{key.index:02X}"
+        digest = hashlib.sha1(key.rid + bytes([key.index]) + key.modulus + key.exponent).hexdigest().upper()
+        assert digest == key.checksum.hex().upper(), (rid, index)
+        assert key.exponent in (b"\x03", b"\x01\x00\x01") and key.modulus[0] & 0x80, (rid, index)
+        assert key.origin, (rid, index)
+        seen[(key.scheme, rid, index)] = (len(key.modulus) * 8, str(key.expiry), digest)
+    assert set(seen) == set(PRODUCTION)
+    for name, (bits, expiry, published) in PRODUCTION.items():
+        assert seen[name][:2] == (bits, expiry), name
+        assert published is None or seen[name][2] == published, name
+
+
+def test_a_transcription_error_in_a_production_key_is_refused(tmp_path):
+    doc = json.loads(capk.PRODUCTION_FILE.read_text())
+    jcb = next(k for k in doc["keys"] if k["rid"] == "A000000065" and k["index"] == "14")
+    digit = jcb["modulus"][100]
+    jcb["modulus"] = jcb["modulus"][:100] + ("0" if digit != "0" else "1") + jcb["modulus"][101:]
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ConfigError, match="A000000065/14: checksum does not match"):
+        capk.load_keys(path)
+
+
+def test_production_keys_stay_apart_from_test_keys():
     production = capk.store_for("production")
+    test_keys = {(k.rid, k.index) for k in [*capk.scheme_test_keys(), *capk.posterm_test_keys()]}
+    assert not test_keys & {(k.rid, k.index) for k in production.keys()}
     assert production.get(bytes.fromhex("A000000003"), 0x92) is None          # no test key in production
     assert capk.store_for("test").get(bytes.fromhex("A000000003"), 0x09) is None
     both = capk.store_for("both")
