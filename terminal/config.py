@@ -24,13 +24,20 @@ class TerminalConfig:
 
 @dataclass(frozen=True)
 class HostConfig:
-    address: str = "127.0.0.1:5000"
+    address: str = "127.0.0.1:5000"   # the primary: addresses[0] when [host] addresses is given
+    addresses: tuple[str, ...] = ()   # primary first, then its backups ([host] addresses); () = (address,)
     timeout_s: float = 30.0
     connect_timeout_s: float = 10.0
     tls_ca_file: str = ""       # PEM CA certificate(s): TLS on, the host's certificate verified against them
     tls_cert_file: str = ""     # PEM client certificate (chain), for acquirers that require mutual TLS
     tls_key_file: str = ""      # its private key (PEM)
     tls_server_name: str = ""   # the name the host's certificate must carry (default: the address's host)
+    echo_interval_s: float = 60.0  # `posterm run`: an 0800/301 echo after this many idle seconds (0: never)
+
+    @property
+    def all_addresses(self) -> tuple[str, ...]:
+        """Every address of the acquirer, in order of preference (terminal/link/failover.py)."""
+        return self.addresses or (self.address,)
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,7 @@ class KeysConfig:
 class SafConfig:
     max_attempts: int = 1000  # attempts that reached the host; refused connects do not count
     expiry_h: float = 72.0   # then 'needs attention', never a silent drop
+    window: int = 8          # reversals/advices outstanding at once on one connection (1: one at a time)
 
 
 @dataclass(frozen=True)
@@ -142,6 +150,16 @@ def _address(v: Any) -> str:
     return v
 
 
+def _addresses(v: Any) -> tuple[str, ...]:
+    if not isinstance(v, list) or not v:
+        raise ValueError('expected a list of "HOST:PORT", primary first: ["primary:5000", "backup:5000"]')
+    for a in v:
+        _address(a)
+    if len(set(v)) != len(v):
+        raise ValueError("an address is listed twice")
+    return tuple(v)
+
+
 def _aes_key(size: int) -> Any:
     def check(v: Any) -> bytes:
         try:
@@ -198,17 +216,19 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
     "terminal": (TerminalConfig, {"id": _text(8), "merchant_id": _text(15), "currency": _digits(3),
                                   "country": _digits(3)}),
     "host": (HostConfig, {"address": _address, "timeout_s": _number(1, 300), "connect_timeout_s": _number(0.5, 120),
+                          "addresses": _addresses, "echo_interval_s": _number(0, 3600),
                           "tls_ca_file": _pem_file("CERTIFICATE"), "tls_cert_file": _pem_file("CERTIFICATE"),
                           "tls_key_file": _pem_file("PRIVATE KEY"), "tls_server_name": _text(253)}),
     "keys": (KeysConfig, {"mac_key": _aes_key(16), "data_key": _aes_key(32), "pin_key": _aes_key(16)}),
-    "saf": (SafConfig, {"max_attempts": _count(1, 10_000), "expiry_h": _number(0.01, 24 * 365)}),
+    "saf": (SafConfig, {"max_attempts": _count(1, 10_000), "expiry_h": _number(0.01, 24 * 365),
+                        "window": _count(1, 64)}),
     "journal": (JournalConfig, {"keep_days": _count(0, 36_500)}),
     "limits": (LimitsConfig, {"floor_limit": _minor_units, "max_amount": _minor_units}),
     "emv": (EmvConfig, {"ca_keys": _ca_key_set, "extra_ca_keys": _ca_key_file}),
     "reader": (ReaderConfig, {"spec": _reader_spec, "card_timeout_s": _number(1, 300)}),
 }
 PATH_KEYS = {("host", "tls_ca_file"), ("host", "tls_cert_file"), ("host", "tls_key_file"), ("emv", "extra_ca_keys")}
-REQUIRED = {"terminal": {"id", "merchant_id", "currency"}, "host": {"address"}, "keys": {"mac_key"}}
+REQUIRED = {"terminal": {"id", "merchant_id", "currency"}, "keys": {"mac_key"}}
 
 
 def keypad_settings(cfg: Config):
@@ -232,6 +252,10 @@ def parse(data: dict[str, Any], source: str, base: Path | None = None) -> Config
         if not isinstance(table, dict):
             raise ConfigError(f"config {source}: {name} must be a table [{name}]")
         missing = REQUIRED.get(name, set()) - set(table)
+        if name == "host" and not {"address", "addresses"} & set(table):
+            missing = {"address"}
+        if name == "host" and {"address", "addresses"} <= set(table):
+            raise ConfigError(f"config {source}: [host] give address or addresses, not both")
         if missing:
             raise ConfigError(f"config {source}: [{name}] {sorted(missing)[0]} is missing")
         values = {}
@@ -245,6 +269,8 @@ def parse(data: dict[str, Any], source: str, base: Path | None = None) -> Config
             except ValueError as e:
                 shown = "(hidden)" if name == "keys" else repr(raw)
                 raise ConfigError(f"config {source}: [{name}] {key} = {shown}: {e}") from None
+        if name == "host" and "addresses" in values:
+            values["address"] = values["addresses"][0]
         sections[name] = cls(**values)
     if sections["limits"].floor_limit > sections["limits"].max_amount:
         raise ConfigError(f"config {source}: [limits] floor_limit is above max_amount")
@@ -316,9 +342,10 @@ def is_loopback(address: str) -> bool:
 def refuse_demo_keys(cfg: Config) -> None:
     """The demo keys are public: they may talk to a host simulator on this machine and to nothing else."""
     demo = uses_demo_keys(cfg)
-    if demo and not is_loopback(cfg.host.address):
+    remote = [a for a in cfg.host.all_addresses if not is_loopback(a)]
+    if demo and remote:
         raise ConfigError(f"config {cfg.source}: [keys] {', '.join(demo)} {'is' if len(demo) == 1 else 'are'} the "
-                          f"built-in demo key{'s' if len(demo) > 1 else ''}, refused for host {cfg.host.address} "
+                          f"built-in demo key{'s' if len(demo) > 1 else ''}, refused for host {remote[0]} "
                           "(only a loopback host may use them): load the acquirer's keys into [keys]")
 
 

@@ -65,3 +65,31 @@ def test_key_never_echoed(tmp_path):
     with pytest.raises(ConfigError) as e:
         load(write(tmp_path, GOOD.replace('"00112233445566778899AABBCCDDEEFF"', '"00112233445566778899AABBCCDDEE"')))
     assert "00112233" not in str(e.value)
+
+
+def test_addresses_primary_first_and_the_primary_is_the_address(tmp_path):
+    cfg = load(write(tmp_path, GOOD.replace('address = "127.0.0.1:5000"',
+                                            'addresses = ["127.0.0.1:5000", "127.0.0.1:5001"]')))
+    assert cfg.host.all_addresses == ("127.0.0.1:5000", "127.0.0.1:5001") and cfg.host.address == "127.0.0.1:5000"
+    assert load(write(tmp_path, GOOD)).host.all_addresses == ("127.0.0.1:5000",)   # one address stays valid
+
+
+@pytest.mark.parametrize("addresses, fault", [
+    ('address = "127.0.0.1:5000"\naddresses = ["127.0.0.1:5001"]', "[host] give address or addresses, not both"),
+    ('addresses = []', "[host] addresses = []: expected a list of \"HOST:PORT\""),
+    ('addresses = ["127.0.0.1:5000", "backup"]', "host address 'backup': expected HOST:PORT"),
+    ('addresses = ["127.0.0.1:5000", "127.0.0.1:5000"]', "an address is listed twice"),
+    ('', "[host] address is missing"),
+])
+def test_bad_addresses_are_named(tmp_path, addresses, fault):
+    with pytest.raises(ConfigError) as e:
+        load(write(tmp_path, GOOD.replace('address = "127.0.0.1:5000"', addresses)))
+    assert fault in str(e.value)
+
+
+def test_the_demo_keys_are_refused_when_any_address_is_remote(tmp_path):
+    from terminal.config import refuse_demo_keys
+    cfg = load(write(tmp_path, GOOD.replace('address = "127.0.0.1:5000"',
+                                            'addresses = ["127.0.0.1:5000", "10.1.2.3:5000"]')))
+    with pytest.raises(ConfigError, match="refused for host 10.1.2.3:5000"):
+        refuse_demo_keys(cfg)

@@ -20,8 +20,10 @@ country = "156"                 # ISO 3166 numeric country of the terminal (EMV 
 
 [host]
 address = "127.0.0.1:5000"      # HOST:PORT of the acquirer
+# addresses = ["primary.example:5000", "backup.example:5000"]  # instead of address: primary, then backups
 timeout_s = 30                  # wait this long for an answer before reversing (1-300)
-connect_timeout_s = 10          # give up connecting after this long: nothing sent (0.5-120)
+connect_timeout_s = 10          # give up connecting after this long, over every address: nothing sent (0.5-120)
+echo_interval_s = 60            # posterm run: an echo after this many idle seconds, the link on screen (0: never)
 # tls_ca_file = "/etc/posterm/acquirer-ca.pem"     # TLS on: the host's certificate is checked against this CA
 # tls_cert_file = "/etc/posterm/terminal.pem"      # mutual TLS: this terminal's certificate ...
 # tls_key_file = "/etc/posterm/terminal.key"       # ... and its private key (chmod 600)
@@ -47,6 +49,7 @@ max_amount = 100000000          # minor units: the largest amount the terminal a
 [saf]
 max_attempts = 1000             # deliveries that reached the host before an entry needs attention
 expiry_h = 72                   # hours before an undelivered entry needs attention (never dropped)
+window = 8                      # reversals/advices outstanding at once on one connection (1-64; 1: one by one)
 
 [journal]
 keep_days = 90                  # settled batches older than this move to the append-only archive (0-36500)
@@ -130,8 +133,9 @@ def run_check(args: argparse.Namespace) -> int:
     check_data_dir(args)
     demo = uses_demo_keys(cfg)
     problems = []
-    if demo and not is_loopback(cfg.host.address):
-        problems.append(f"[keys] {', '.join(demo)}: built-in demo keys, refused for host {cfg.host.address}")
+    remote = [a for a in cfg.host.all_addresses if not is_loopback(a)]
+    if demo and remote:
+        problems.append(f"[keys] {', '.join(demo)}: built-in demo keys, refused for host {remote[0]}")
     keys = {"mac_key": kcv(cfg.keys.mac_key, "aes"), "data_key": kcv(cfg.keys.data_key, "aes"),
             "pin_key": kcv(cfg.keys.pin_key, "tdes")}
     t, h, r, lim, saf = cfg.terminal, cfg.host, cfg.reader, cfg.limits, cfg.saf
@@ -140,7 +144,7 @@ def run_check(args: argparse.Namespace) -> int:
            + (f", server name {h.tls_server_name}" if h.tls_server_name else ""))
     lines = [f"configuration: {cfg.source}",
              f"[terminal] id {t.id}, merchant {t.merchant_id}, currency {t.currency}, country {t.country}",
-             f"[host]     {h.address}, answer within {h.timeout_s:g} s, connect within {h.connect_timeout_s:g} s,"
+             f"[host]     {', '.join(h.all_addresses)}, answer within {h.timeout_s:g} s, connect within {h.connect_timeout_s:g} s,"
              f" TLS {tls}",
              "[keys]     " + ", ".join(f"{k} KCV {v}{' (demo key)' if k in demo else ''}" for k, v in keys.items()),
              f"[limits]   floor limit {lim.floor_limit}, max amount {lim.max_amount} (minor units)",
@@ -151,11 +155,11 @@ def run_check(args: argparse.Namespace) -> int:
     lines.append("configuration OK" if not problems else f"{len(problems)} problem(s)")
     emit(args, {"source": cfg.source, "ok": not problems, "problems": problems,
                 "terminal": {"id": t.id, "merchant_id": t.merchant_id, "currency": t.currency, "country": t.country},
-                "host": {"address": h.address, "timeout_s": h.timeout_s, "connect_timeout_s": h.connect_timeout_s,
+                "host": {"address": h.address, "addresses": list(h.all_addresses), "timeout_s": h.timeout_s, "connect_timeout_s": h.connect_timeout_s,
                          "tls_ca_file": h.tls_ca_file, "tls_cert_file": h.tls_cert_file,
                          "tls_key_file": h.tls_key_file, "tls_server_name": h.tls_server_name},
                 "keys_kcv": keys, "demo_keys": demo,
                 "limits": {"floor_limit": lim.floor_limit, "max_amount": lim.max_amount},
-                "saf": {"max_attempts": saf.max_attempts, "expiry_h": saf.expiry_h},
+                "saf": {"max_attempts": saf.max_attempts, "expiry_h": saf.expiry_h, "window": saf.window},
                 "reader": {"spec": r.spec, "card_timeout_s": r.card_timeout_s}, "keypad": cfg.keypad}, lines)
     return 0 if not problems else 2

@@ -60,7 +60,13 @@ def run_show(args: argparse.Namespace) -> int:
              f"  STAN {row.stan:06d}, batch {row.batch:06d}, RRN {row.rrn or '-'}, auth {row.auth_code or '-'},"
              f" response {row.response_code or '-'}", "", "  history:"]
     lines += [f"    {at}  {state:17} {reason}" for at, state, reason in journal.events(row.id)]
-    emit(args, _json(row, journal) | {"history": journal.events(row.id)}, lines)
+    carried = journal.carried(row.id)
+    if carried:
+        lines += ["", "  messages (which host address carried each):"]
+        lines += [f"    {m.at}  {m.mti} STAN {m.stan:06d} via {m.address}" for m in carried]
+    emit(args, _json(row, journal) | {"history": journal.events(row.id),
+                                      "messages": [{"at": m.at, "mti": m.mti, "stan": m.stan, "address": m.address}
+                                                   for m in carried]}, lines)
     return 0
 
 

@@ -50,7 +50,7 @@ def load_config(args: argparse.Namespace) -> Config:
             Endpoint.parse(host)
         except ValueError as e:
             raise ConfigError(f"--host: {e}") from None
-        cfg = replace(cfg, host=replace(cfg.host, address=host))
+        cfg = replace(cfg, host=replace(cfg.host, address=host, addresses=()))  # over every [host] address
     args._config = cfg
     return cfg
 
@@ -91,13 +91,11 @@ def _lock_data_dir(directory: Path) -> None:
 
 
 def open_link(cfg: Config):
-    from terminal.link.client import Endpoint, HostLink
+    """Every [host] address, primary first, behind one link (terminal/link/failover.py)."""
     from terminal.config import refuse_demo_keys
+    from terminal.txn.acquirer import acquirer_link
     refuse_demo_keys(cfg)
-    h = cfg.host
-    return HostLink(Endpoint.parse(h.address, connect_timeout_s=h.connect_timeout_s, tls_ca_file=h.tls_ca_file or None,
-                                   tls_cert_file=h.tls_cert_file or None, tls_key_file=h.tls_key_file or None,
-                                   tls_server_name=h.tls_server_name or None))
+    return acquirer_link(cfg.host)
 
 
 def parse_amount(text: str, max_amount: int, currency: str = "156") -> int:

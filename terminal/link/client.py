@@ -53,10 +53,15 @@ class HostLink:
         self._sock: socket.socket | None = None
         self._decoder = FrameDecoder()
 
-    def _connect(self) -> socket.socket:
+    @property
+    def address(self) -> str:
+        return f"{self.endpoint.host}:{self.endpoint.port}"
+
+    def _connect(self, timeout_s: float | None = None) -> socket.socket:
+        """`timeout_s`: this attempt's share of the connect budget (failover.py), else the endpoint's own."""
         ep = self.endpoint
         try:
-            sock = socket.create_connection((ep.host, ep.port), timeout=ep.connect_timeout_s)
+            sock = socket.create_connection((ep.host, ep.port), timeout=timeout_s or ep.connect_timeout_s)
         except OSError as e:
             raise ConnectError(f"cannot connect to host {ep.host}:{ep.port}: {e.strerror or e}") from None
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -74,11 +79,19 @@ class HostLink:
         self._decoder = FrameDecoder()
         return sock
 
-    def ensure_connected(self) -> None:
+    def connected(self) -> bool:
+        """A connection that can still be used; a stale one is closed here."""
         if self._sock is not None and self._stale(self._sock):
             self.close()
-        if self._sock is None:
-            self._sock = self._connect()
+        return self._sock is not None
+
+    def connect(self, timeout_s: float | None = None) -> None:
+        self.close()
+        self._sock = self._connect(timeout_s)
+
+    def ensure_connected(self) -> None:
+        if not self.connected():
+            self.connect()
 
     @staticmethod
     def _stale(sock: socket.socket) -> bool:
@@ -113,6 +126,19 @@ class HostLink:
     def receive(self, timeout_s: float, *, idle: Callable[[], None] | None = None) -> bytes:
         """Wait for the one response frame to the request just sent. `idle` runs every IDLE_TICK_S while
         nothing has come: the driver loop reads the keypad there, so an operator is never ignored."""
+        frames = self._frames(timeout_s, idle, window=False)
+        if len(frames) > 1 or self._decoder.pending:
+            self.close()
+            raise FrameError("host sent more than one response to one request")
+        return frames[0]
+
+    def receive_any(self, timeout_s: float) -> list[bytes]:
+        """Whatever whole frames arrive within `timeout_s` (at least one, else ResponseTimeout, the connection
+        kept): several requests may be outstanding on this connection (a store-and-forward window,
+        txn/saf_window.py); the caller matches each answer to its request."""
+        return self._frames(timeout_s, None, window=True)
+
+    def _frames(self, timeout_s: float, idle: Callable[[], None] | None, *, window: bool) -> list[bytes]:
         deadline = time.monotonic() + timeout_s
         sock = self._sock
         if sock is None:
@@ -120,7 +146,8 @@ class HostLink:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                self.close()
+                if not window:
+                    self.close()
                 raise ResponseTimeout(f"no response within {timeout_s:g} s")
             sock.settimeout(left if idle is None else min(left, IDLE_TICK_S))
             try:
@@ -146,10 +173,7 @@ class HostLink:
                 self.close()
                 raise
             if frames:
-                if len(frames) > 1 or self._decoder.pending:
-                    self.close()
-                    raise FrameError("host sent more than one response to one request")
-                return frames[0]
+                return frames
 
     def close(self) -> None:
         if self._sock is not None:

@@ -33,6 +33,8 @@ CREATE INDEX IF NOT EXISTS arch.txn_event_txn ON txn_event(txn_id, id);
 CREATE TABLE IF NOT EXISTS arch.saf (id INTEGER PRIMARY KEY, txn_id, kind, stan, reason_code, attempts, state,
     last_error, created_at, updated_at);
 CREATE INDEX IF NOT EXISTS arch.saf_txn ON saf(txn_id);
+CREATE TABLE IF NOT EXISTS arch.txn_message (id INTEGER PRIMARY KEY, txn_id, mti, stan, address, at);
+CREATE INDEX IF NOT EXISTS arch.txn_message_txn ON txn_message(txn_id, id);
 """
 
 
@@ -74,13 +76,15 @@ def move_settled(db, keep_days: int, now: dt.datetime | None = None) -> int:
                          " main.txn_event WHERE txn_id IN (SELECT id FROM moving)")
             conn.execute("INSERT OR IGNORE INTO arch.saf SELECT id, txn_id, kind, stan, reason_code, attempts, state,"
                          " last_error, created_at, updated_at FROM main.saf WHERE txn_id IN (SELECT id FROM moving)")
+            conn.execute("INSERT OR IGNORE INTO arch.txn_message SELECT id, txn_id, mti, stan, address, at FROM"
+                         " main.txn_message WHERE txn_id IN (SELECT id FROM moving)")
             conn.execute("COMMIT")
         finally:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             conn.execute("DETACH DATABASE arch")
         with db.write() as w:  # only once the archive holds them
-            for table, col in (("txn_event", "txn_id"), ("saf", "txn_id"), ("txn", "id")):
+            for table, col in (("txn_event", "txn_id"), ("saf", "txn_id"), ("txn_message", "txn_id"), ("txn", "id")):
                 w.execute(f"DELETE FROM {table} WHERE {col} IN (SELECT id FROM temp.moving)")
         return len(ids)
     except sqlite3.Error as e:

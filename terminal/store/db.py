@@ -44,6 +44,7 @@ class Database:
         self.utc = utc
         self.conn: sqlite3.Connection | None = None
         self.on_commit = None  # called after every commit, outside it (the identity's high-water marks)
+        self._riders: list[tuple[str, tuple]] = []  # rows written inside the next commit (ride)
         self.open()
 
     def now(self) -> str:
@@ -93,6 +94,12 @@ class Database:
         assert self.conn is not None
         return self.conn
 
+    def ride(self, sql: str, args: tuple) -> None:
+        """A row that needs no commit of its own (which address carried a message): it is written inside the
+        next write(), whatever that write is for, so it costs no fsync. Kept until a commit holding it succeeds;
+        lost only if the process dies before the next commit."""
+        self._riders.append((sql, args))
+
     @contextmanager
     def write(self, *, fsync: bool = True) -> Iterator[sqlite3.Connection]:
         """One BEGIN IMMEDIATE ... COMMIT.
@@ -106,8 +113,12 @@ class Database:
             if not fsync:
                 conn.execute("PRAGMA synchronous=NORMAL")  # SQLite refuses this inside a transaction
             conn.execute("BEGIN IMMEDIATE")
+            riders = self._riders[:]
+            for sql, args in riders:
+                conn.execute(sql, args)
             yield conn
             conn.execute("COMMIT")
+            del self._riders[:len(riders)]
             if self.on_commit is not None:
                 self.on_commit()
         except sqlite3.Error as e:

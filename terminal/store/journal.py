@@ -9,6 +9,7 @@ caller acts on it (DESIGN.md, "Transaction lifecycle and durability").
     journal.batches       batch totals and settlement                           (batch.py)
     journal.counters      STAN, 9F41 sequence counter, batch number             (counters.py)
     journal.alerts        the key alert                                         (alerts.py)
+    journal.carriers      which address carried each message                    (carriers.py)
     journal.ident         what the journal must be, kept beside it              (identity.py)
 
 Its methods are the journal's long-standing API, each handing straight to a part, so callers written against
@@ -25,6 +26,7 @@ from typing import Callable
 
 from terminal.store.alerts import Alerts
 from terminal.store.batch import Batches
+from terminal.store.carriers import Carried, Carriers
 from terminal.store.counters import STAN_MAX, TSC_MAX, Counters
 from terminal.store import archive
 from terminal.store import identity as idf
@@ -71,6 +73,7 @@ class Journal:
         self.saf = SafQueue(self.db, self.counters, self.transactions)
         self.batches = Batches(self.db, self.counters)
         self.alerts = Alerts(self.db)
+        self.carriers = Carriers(self.db)
 
     @property
     def path(self) -> Path:
@@ -310,6 +313,14 @@ class Journal:
         """The next 9F41 transaction sequence counter (1..99999999, then 1): take it once per card
         transaction, before the kernel runs, and pass it on to the row (NewTxn.tsc). No extra fsync."""
         return self.counters.next_tsc()
+
+    # -- which address carried each message ---------------------------------------------------------------
+    def note_carried(self, txn_id: int, mti: str, stan: int, address: str) -> None:
+        """Rides the next commit (carriers.py): no fsync of its own."""
+        self.carriers.note(txn_id, mti, stan, address)
+
+    def carried(self, txn_id: int) -> list[Carried]:
+        return self.carriers.for_txn(txn_id)
 
     # -- alerts -------------------------------------------------------------------------------------------
     def raise_key_alert(self, why: str) -> None:

@@ -18,9 +18,17 @@ def _txn_tsc(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE txn ADD COLUMN tsc INTEGER")
 
 
+def _txn_message(conn: sqlite3.Connection) -> None:
+    """2: txn_message, the address that carried each message (backup hosts, terminal/link/failover.py)."""
+    conn.execute("CREATE TABLE IF NOT EXISTS txn_message (id INTEGER PRIMARY KEY, txn_id INTEGER NOT NULL,"
+                 " mti TEXT NOT NULL, stan INTEGER NOT NULL, address TEXT NOT NULL, at TEXT NOT NULL)")
+    conn.execute("CREATE INDEX IF NOT EXISTS txn_message_txn ON txn_message(txn_id, id)")
+
+
 # (version a step brings the file to, the step), oldest first.
 STEPS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
     (1, _txn_tsc),
+    (2, _txn_message),
 )
 SCHEMA_VERSION = STEPS[-1][0]
 

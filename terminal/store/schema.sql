@@ -70,3 +70,14 @@ CREATE TABLE IF NOT EXISTS chip_event (     -- chip-first bookkeeping; card keys
 );
 CREATE INDEX IF NOT EXISTS chip_event_day ON chip_event(day, kind);
 CREATE INDEX IF NOT EXISTS settlement_batch ON settlement(batch);
+-- Which address of the acquirer carried each message (0200, 0400/0401, 0220/0221): written riding the commit
+-- that follows (a sale's outcome) or precedes (a store-and-forward attempt) the message; added by migration 2.
+CREATE TABLE IF NOT EXISTS txn_message (
+    id INTEGER PRIMARY KEY,
+    txn_id INTEGER NOT NULL,
+    mti TEXT NOT NULL,
+    stan INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS txn_message_txn ON txn_message(txn_id, id);

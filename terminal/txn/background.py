@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Iterator
 
 from terminal.config import Config
-from terminal.link.client import Endpoint, HostLink
 from terminal.store import Journal, StoreError
 from terminal.txn import saf
+from terminal.txn.acquirer import acquirer_link
 from terminal.txn.clock import SYSTEM, Clock
 
 
@@ -37,8 +37,7 @@ class SafWorker(threading.Thread):
 
     def run(self) -> None:
         journal = Journal(self.journal_path)
-        link = HostLink(Endpoint.parse(self.cfg.host.address, connect_timeout_s=self.cfg.host.connect_timeout_s,
-                                       tls_ca_file=self.cfg.host.tls_ca_file or None))
+        link = acquirer_link(self.cfg.host)
         try:
             while not self._stopping.wait(self.interval_s):
                 with self.lock:

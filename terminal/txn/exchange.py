@@ -47,6 +47,12 @@ class NotSent:
 Reply = Answered | NoAnswer | NotSent
 
 
+def address_of(link: HostLink) -> str:
+    """The address of the link's connection (the one the next request leaves on), '' when the link has none
+    (a simulated network): what the journal notes as the message's carrier (store/carriers.py)."""
+    return str(getattr(link, "address", "") or "")
+
+
 def read_answer(request: Request, raw: bytes, mac_key: bytes) -> Answered | NoAnswer:
     """Pure: is `raw` the answer to `request`? Bad MAC, another dialect, another MTI or STAN: no answer."""
     expected = RESPONSE_MTI[request.mti]

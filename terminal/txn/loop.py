@@ -28,7 +28,7 @@ from terminal.txn import saf
 from terminal.txn.cards import CardSource
 from terminal.txn.clock import SYSTEM, Clock
 from terminal.txn.crashpoints import NONE, CrashPoints
-from terminal.txn.exchange import Answered, NoAnswer, exchange
+from terminal.txn.exchange import Answered, NoAnswer, address_of, exchange
 from terminal.txn.operator import NoOperator, Operator
 from terminal.txn.pin_entry import KeypadPinPad
 from terminal.txn.records import OUTCOME, SaleResult
@@ -169,6 +169,9 @@ class _Run:
                     if d.progress:
                         d.progress(None, 0.0, 0.0)
                 if isinstance(reply, (Answered, NoAnswer)):
+                    carrier = getattr(d.link, "last_address", "") or address_of(d.link)
+                    if carrier and self.row_id is not None:  # rides the outcome's commit (store/carriers.py)
+                        j.note_carried(self.row_id, e.request.mti, int(e.request.stan), carrier)
                     d.crash.reached("after_response")
                 return [*idle.events, *self.operator.poll(), c.HostReplied(reply)]
             case c.Conclude():

@@ -25,7 +25,7 @@ from terminal.store.journal import SafOutcome
 from terminal.store.states import TxnState
 from terminal.txn.clock import SYSTEM, Clock
 from terminal.txn.crashpoints import NONE, CrashPoints
-from terminal.txn.exchange import NoAnswer, NotSent, Request, exchange
+from terminal.txn.exchange import NoAnswer, NotSent, Request, address_of, exchange
 from terminal.txn.sealing import SealError, unseal
 
 # Host answers that close an entry, per kind, with the journal line for each.
@@ -151,6 +151,8 @@ def _drain(cfg: Config, journal: Journal, link: HostLink, clock: Clock, force: b
             still_pending(entry, str(e), txn)
             blocked = True
             continue
+        if carrier := address_of(link):  # rides the attempt's commit: where this message goes
+            journal.note_carried(entry.txn_id, mti, entry.stan, carrier)
         journal.saf_record(done=carry, attempt=(entry.id, next_at))
         carry = None
         crash.reached("saf_after_attempt")
