@@ -4,16 +4,22 @@ from __future__ import annotations
 import argparse
 from terminal.cli.common import UsageError, add_common, emit, open_journal
 from terminal.cli.options import int_range, txn_id
+from terminal.cli.txn_filters import add_filters
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("txn", help="the journal")
     tsub = p.add_subparsers(dest="txn_command", required=True)
-    lp = tsub.add_parser("list", help="recent transactions")
-    add_common(lp)
-    lp.add_argument("--limit", type=int_range(1, 1_000_000), default=50, metavar="N",
-                    help="show the N most recent transactions, 1 to 1000000 (default 50)")
-    lp.set_defaults(run=run_list)
+    for name, run, what, limit in (
+            ("list", run_list, "recent transactions, the archive included", "show the N most recent transactions"),
+            ("find", run_find, "the customer's question: one line per match, with where the money stands",
+             "at most N matches, newest first")):
+        lp = tsub.add_parser(name, help=what)
+        add_common(lp)
+        lp.add_argument("--limit", type=int_range(1, 1_000_000), default=50, metavar="N",
+                        help=f"{limit}, 1 to 1000000 (default 50)")
+        add_filters(lp)
+        lp.set_defaults(run=run)
     sp = tsub.add_parser("show", help="one transaction: state, history, explanation")
     sp.add_argument("txn_id", type=txn_id, metavar="TXN_ID", help="the transaction id (txn list, first column)")
     add_common(sp)
@@ -29,18 +35,43 @@ def run_ack_alert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _found(args: argparse.Namespace, *, need_filter: bool = False):
+    """(journal, filter, [(row, archived)]) for the filter options, newest first, archive included."""
+    from terminal.cli.common import load_config
+    from terminal.cli.txn_filters import build_filter
+    from terminal.txn.clock import SYSTEM
+    f = build_filter(args, currency=load_config(args).terminal.currency, today=SYSTEM.now().local.date())
+    if need_filter and f.empty:
+        raise UsageError("txn find: say what to look for: --date, --from, --to, --amount, --last4, --state or"
+                         " --batch (txn list shows everything)")
+    journal = open_journal(args)
+    return journal, f, journal.find(f, args.limit)
+
+
 def run_list(args: argparse.Namespace) -> int:
     from terminal.i18n.money import format_amount
+    from terminal.i18n.text import _
     from terminal.txn.explain import explain
-    journal = open_journal(args)
-    rows = journal.txns(args.limit)
+    journal, _f, found = _found(args)
     alert = journal.key_alert()
-    lines = [f"ATTENTION: {alert}: the terminal's keys may be wrong, call the acquirer"] if alert else []
-    lines.append(f"{'ID':>5} {'STAN':6} {'KIND':8} {'AMOUNT':>14} {'CARD':19} {'STATE':17} WHAT HAPPENED")
-    for r in rows:
-        lines.append(f"{r.id:>5} {r.stan:06d} {r.kind:8} {format_amount(r.amount, r.currency):>14} {r.masked_pan:19}"
-                     f" {r.state:17} {explain(r, journal)}")
-    emit(args, {"transactions": [_json(r, journal) for r in rows], "key_alert": alert}, lines)
+    lines = [_("ATTENTION: {alert}: the terminal's keys may be wrong, call the acquirer").format(alert=alert)] \
+        if alert else []
+    lines.append(f"{_('ID'):>5} {_('DATE'):10} {_('TIME'):8} {_('STAN'):6} {_('KIND'):8} {_('AMOUNT'):>14}"
+                 f" {_('CARD'):19} {_('STATE'):17} {_('WHAT HAPPENED')}")
+    for r, _archived in found:
+        lines.append(f"{r.id:>5} {r.local_time:%Y-%m-%d %H:%M:%S} {r.stan:06d} {r.kind:8}"
+                     f" {format_amount(r.amount, r.currency):>14} {r.masked_pan:19} {r.state:17} {explain(r, journal)}")
+    emit(args, {"transactions": [_json(r, journal) | {"archived": a} for r, a in found], "key_alert": alert}, lines)
+    return 0
+
+
+def run_find(args: argparse.Namespace) -> int:
+    from terminal.cli.txn_filters import describe
+    from terminal.txn.find import answer, nothing_found
+    journal, f, found = _found(args, need_filter=True)
+    lines = [answer(r, journal) for r, _archived in found] or [nothing_found(describe(f))]
+    emit(args, {"matches": [_json(r, journal) | {"archived": a, "line": answer(r, journal)} for r, a in found]},
+         lines)
     return 0
 
 

@@ -19,7 +19,9 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+from terminal.store import search
 from terminal.store.errors import StoreError
+from terminal.store.search import TxnFilter
 
 FINAL = ("approved", "declined", "reversed", "offline_approved", "voided", "cancelled", "not_sent")
 _TXN = ("id, kind, proc_code, amount, currency, stan, local_time, transmitted, entry_mode, masked_pan, psn, batch,"
@@ -28,6 +30,11 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS arch.txn (id INTEGER PRIMARY KEY, kind, proc_code, amount, currency, stan, local_time,
     transmitted, entry_mode, masked_pan, psn, batch, state, response_code, auth_code, rrn, message, original_id,
     created_at, updated_at, tsc);
+CREATE INDEX IF NOT EXISTS arch.txn_local_time ON txn(local_time);
+CREATE INDEX IF NOT EXISTS arch.txn_amount ON txn(amount);
+CREATE INDEX IF NOT EXISTS arch.txn_last4 ON txn(substr(masked_pan, -4));
+CREATE INDEX IF NOT EXISTS arch.txn_state ON txn(state);
+CREATE INDEX IF NOT EXISTS arch.txn_batch ON txn(batch, proc_code, state);
 CREATE TABLE IF NOT EXISTS arch.txn_event (id INTEGER PRIMARY KEY, txn_id, at, state, reason);
 CREATE INDEX IF NOT EXISTS arch.txn_event_txn ON txn_event(txn_id, id);
 CREATE TABLE IF NOT EXISTS arch.saf (id INTEGER PRIMARY KEY, txn_id, kind, stan, reason_code, attempts, state,
@@ -112,6 +119,20 @@ def find(journal: Path, txn_id: int) -> tuple[dict, list[tuple[str, str, str]]] 
         events = [(r["at"], r["state"], r["reason"]) for r in conn.execute(
             "SELECT at, state, reason FROM txn_event WHERE txn_id=? ORDER BY id", (txn_id,))]
         return dict(row), events
+    finally:
+        conn.close()
+
+
+def select(journal: Path, f: TxnFilter, limit: int) -> list[dict]:
+    """The newest `limit` archived transactions matching `f` (search.py), newest first; [] without an archive.
+    The archive carries the journal's search indexes (_SCHEMA), so this is as indexed as the live query."""
+    conn = _open(journal)
+    if conn is None:
+        return []
+    try:
+        return [dict(r) for r in search.select(conn, f, limit)]
+    except sqlite3.Error as e:
+        raise StoreError(f"journal archive {path_of(journal)}: read failed: {e}") from None
     finally:
         conn.close()
 

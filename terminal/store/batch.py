@@ -67,5 +67,13 @@ class Batches:
                 batch = conn.execute("SELECT batch FROM settlement WHERE id=?", (sid,)).fetchone()[0]
                 self.counters.open_next_batch(conn, int(batch))
 
+    def closed_at(self, batch: int) -> str | None:
+        """When the host closed `batch` (UTC, the journal's timestamp form), or None while it is open. The
+        settlement rows stay in the live journal when the batch's transactions move to the archive, so an
+        archived sale still says when it settled. Indexed: settlement(batch)."""
+        rows = self.db.read("SELECT updated_at FROM settlement WHERE batch=? AND state=? ORDER BY id DESC LIMIT 1",
+                            (batch, SettlementState.CLOSED.value))
+        return rows[0][0] if rows else None
+
     def settlements(self) -> list[dict]:
         return [dict(r) for r in self.db.read("SELECT * FROM settlement ORDER BY id")]

@@ -28,13 +28,14 @@ from terminal.store.alerts import Alerts
 from terminal.store.batch import Batches
 from terminal.store.carriers import Carried, Carriers
 from terminal.store.counters import STAN_MAX, TSC_MAX, Counters
-from terminal.store import archive
+from terminal.store import archive, search
 from terminal.store import identity as idf
 from terminal.store.db import Database, DiskFull
 from terminal.store.reserve import Reserve
 from terminal.store.errors import StoreError
 from terminal.store.rows import NewTxn, SafOutcome, SafRow, TxnRow, txn_row
 from terminal.store.saf import SafQueue
+from terminal.store.search import TxnFilter
 from terminal.store.states import SafKind, SafState, SettlementState, TxnState
 from terminal.store.transactions import Transactions
 
@@ -221,6 +222,18 @@ class Journal:
 
     def txns_in_state(self, *states: TxnState | str) -> list[TxnRow]:
         return self.transactions.txns_in_state(*states)
+
+    def find(self, f: TxnFilter, limit: int = 50) -> list[tuple[TxnRow, bool]]:
+        """The newest `limit` transactions matching `f` (search.py) in the live journal and its archive, newest
+        first, each with whether it was archived. Both queries are indexed."""
+        try:
+            live = [(txn_row(r), False) for r in search.select(self.db.connection(), f, limit)]
+        except sqlite3.Error as e:
+            raise StoreError(f"journal {self.path}: read failed: {e}") from None
+        old = [(txn_row(r), True) for r in archive.select(self.path, f, limit)]
+        if f.since is not None or f.until is not None:  # the order of search.order
+            return sorted(live + old, key=lambda found: (found[0].local_time, found[0].id), reverse=True)[:limit]
+        return sorted(live + old, key=lambda found: found[0].id, reverse=True)[:limit]
 
     def events(self, txn_id: int) -> list[tuple[str, TxnState, str]]:
         events = self.transactions.events(txn_id)

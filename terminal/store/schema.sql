@@ -25,6 +25,10 @@ CREATE TABLE IF NOT EXISTS txn (
 CREATE INDEX IF NOT EXISTS txn_state ON txn(state);
 -- batch totals, batch upload and the batch listing (status, settle) read one batch: never a scan of every row
 CREATE INDEX IF NOT EXISTS txn_batch ON txn(batch, proc_code, state);
+-- finding a transaction (txn list/find, terminal/store/search.py): by local date and time, amount, card's last four
+CREATE INDEX IF NOT EXISTS txn_local_time ON txn(local_time);
+CREATE INDEX IF NOT EXISTS txn_amount ON txn(amount);
+CREATE INDEX IF NOT EXISTS txn_last4 ON txn(substr(masked_pan, -4));
 CREATE TABLE IF NOT EXISTS txn_event (
     id INTEGER PRIMARY KEY,
     txn_id INTEGER NOT NULL REFERENCES txn(id),

@@ -1,39 +1,79 @@
-"""One line for `posterm txn show`: where a transaction stands, in words an operator can act on."""
+"""One line for `posterm txn show`, `txn list` and `txn find`: where a transaction stands, and so where the
+customer's money stands, in words an operator can act on ("approved and settled in batch 000007 on 2026-11-30
+23:30": the money is on its way to the merchant; "reversed, customer not charged": nothing to refund).
+
+Every text goes through `_()`; the values (batch, dates, codes) are filled in after translation.
+"""
 from __future__ import annotations
 
+import datetime as dt
+
+from terminal.i18n.text import _
 from terminal.iso8583.response_codes import lookup
 from terminal.store import Journal, TxnRow
+
+
+def local_minute(utc_iso: str) -> str:
+    """A journal timestamp (UTC) as the terminal's local date and time to the minute."""
+    try:
+        at = dt.datetime.fromisoformat(utc_iso)
+    except ValueError:
+        return utc_iso
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.timezone.utc)
+    return at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _approved(row: TxnRow, journal: Journal) -> str:
+    batch = f"{row.batch:06d}"
+    closed = journal.batches.closed_at(row.batch)
+    if closed is not None:
+        what = {"refund": _("refund approved and settled in batch {batch} on {date}"),
+                "void": _("void approved and settled in batch {batch} on {date}")}.get(
+                    row.kind, _("approved and settled in batch {batch} on {date}"))
+        return what.format(batch=batch, date=local_minute(closed))
+    if row.batch < journal.current_batch():  # a batch closed before settlements were journaled
+        what = {"refund": _("refund approved and settled in batch {batch}"),
+                "void": _("void approved and settled in batch {batch}")}.get(
+                    row.kind, _("approved and settled in batch {batch}"))
+        return what.format(batch=batch)
+    what = {"refund": _("refund approved, settles with batch {batch}"),
+            "void": _("void approved, settles with batch {batch}")}.get(row.kind, _("approved, settles with batch {batch}"))
+    return what.format(batch=batch)
 
 
 def explain(row: TxnRow, journal: Journal) -> str:
     s = row.state
     if s == "approved":
-        settled = row.batch < journal.current_batch()
-        what = {"refund": "refund approved", "void": "void approved"}.get(row.kind, "approved")
-        return f"{what} and settled" if settled else f"{what}, settles at the next batch"
+        return _approved(row, journal)
     if s in ("offline_approved", "advice_pending"):
-        return "approved offline by the chip; the host is told by an advice"
+        return _("approved offline by the chip; the host is told by an advice")
     if s == "declined":
         code = row.response_code or ""
-        return f"declined by the host: {code} {lookup(code).meaning}" if code else "declined"
+        return _("declined by the host: {code} {meaning}").format(code=code, meaning=lookup(code).meaning) \
+            if code else _("declined")
     if s == "reversed":
-        first = next((reason for _, st, reason in journal.events(row.id) if st == "reversal_pending"), "")
-        return f"reversed, customer not charged ({first})" if first else "reversed, customer not charged"
+        first = next((reason for _at, st, reason in journal.events(row.id) if st == "reversal_pending"), "")
+        return (_("reversed, customer not charged ({why})").format(why=first) if first
+                else _("reversed, customer not charged"))
     if s == "reversal_pending":
         entry = next((e for e in journal.saf.for_txn(row.id) if e.kind == "reversal"), None)
         if entry is None:
-            return "waiting to be reversed"
-        tail = f"; last error: {entry.last_error}" if entry.last_error else ""
-        return f"waiting to be reversed since {entry.created_at}, {entry.attempts} attempt(s){tail}"
+            return _("reversal pending: the customer is not charged once the host has it")
+        line = (_("in doubt, reversal pending since {since}, {attempts} attempt(s)") if entry.reason_code == "68"
+                else _("reversal pending since {since}, {attempts} attempt(s)")).format(
+                    since=local_minute(entry.created_at), attempts=entry.attempts)
+        tail = _("; last error: {error}").format(error=entry.last_error) if entry.last_error else ""
+        return line + tail + _(": the customer is not charged once the host has it")
     if s == "sending":
-        return "sent, outcome unknown: will be reversed when the terminal restarts"
+        return _("in doubt: sent, outcome unknown; reversed when the terminal restarts")
     if s == "not_sent":
-        return f"not sent, customer not charged ({row.message or 'host unreachable'})"
+        return _("not sent, customer not charged ({why})").format(why=row.message or _("host unreachable"))
     if s == "needs_attention":
-        return "NEEDS ATTENTION: the host could not be told; call the acquirer with this STAN"
+        return _("NEEDS ATTENTION: the host could not be told; call the acquirer with this STAN")
     if s == "voided":
-        by = next((reason for _, st, reason in journal.events(row.id) if st == "voided"), "")
-        return f"voided ({by}): removed from the batch, customer not charged"
+        by = next((reason for _at, st, reason in journal.events(row.id) if st == "voided"), "")
+        return _("voided ({by}): removed from the batch, customer not charged").format(by=by)
     if s == "cancelled":
-        return "cancelled before anything was sent"
+        return _("cancelled before anything was sent")
     return s

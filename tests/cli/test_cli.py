@@ -47,7 +47,7 @@ def test_txn_list_after_sales(host_sim, posterm):
     from tests.fixtures.host import host_address
     posterm("sale", "--reader", "emulated-swipe:magstripe", "1.00", "--host", host_address(host_sim))
     r = posterm("txn", "list")
-    assert r.code == 0 and "approved, settles at the next batch" in r.out and "476173******0010" in r.out
+    assert r.code == 0 and "approved, settles with batch 000001" in r.out and "476173******0010" in r.out
 
 
 def test_cancel_then_enter_cancels_with_the_full_json_result(posterm):

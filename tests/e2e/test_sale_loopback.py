@@ -133,7 +133,7 @@ def test_void_and_settle_commands(host_sim, posterm):
     assert s.code == 0 and s.json["outcome"] == "closed"
     assert (s.json["debits_count"], s.json["debits_amount"]) == (1, 1000)
     shown = posterm("txn", "show", "1")
-    assert "approved and settled" in shown.out
+    assert "approved and settled in batch 000001 on " in shown.out
 
 
 def test_posterm_run_chip_sale(host_sim, posterm):
@@ -158,7 +158,7 @@ def test_posterm_run_takes_its_readers_in_turn_and_ends_with_its_script(host_sim
     entries = [decode(raw, MAC_KEY).fields[22] for raw in host_sim.received]
     assert entries == ["051", "901", "071", "051"]
     listed = posterm("txn", "list")
-    assert listed.out.count("approved, settles at the next batch") == 4
+    assert listed.out.count("approved, settles with batch 000001") == 4
 
 
 def test_chip_sale_command_json(host_sim, posterm):

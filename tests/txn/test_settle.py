@@ -43,7 +43,7 @@ def test_void_removes_the_original_and_settlement_balances(host_sim, tmp_path):
     s = decode(host_sim.received[-1], MAC_KEY)
     assert s.mti == "0500" and s.fields[3] == "920000" and s.fields[88] == "0000000000001000"
     assert e.journal.current_batch() == 2
-    assert explain(e.journal.txn(a.id), e.journal) == "approved and settled"
+    assert explain(e.journal.txn(a.id), e.journal).startswith("approved and settled in batch 000001 on ")
     assert explain(e.journal.txn(b.id), e.journal).startswith("voided (voided by transaction")
     assert disagreements(e.journal, host_sim.ledger) == []
 
