@@ -29,6 +29,8 @@ def now(utc: Callable[[], dt.datetime] = _system_utc) -> str:
 
 
 CACHE_KIB = 256
+# SQLite's extended codes after which a failed commit may still be in the file (errors.StoreError.maybe_written)
+MAYBE_WRITTEN = {sqlite3.SQLITE_IOERR_FSYNC, sqlite3.SQLITE_IOERR_DIR_FSYNC, sqlite3.SQLITE_IOERR}
 
 
 class DiskFull(StoreError):
@@ -125,7 +127,9 @@ class Database:
             self._drop(conn)  # never retry on this connection: the next call reopens
             hint = self.disk_hint()
             cls = DiskFull if hint or getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL else StoreError
-            raise cls(f"journal {self.path}: write failed, nothing recorded: {e}{hint}") from None
+            code = getattr(e, "sqlite_errorcode", None)
+            raise cls(f"journal {self.path}: write failed ({e}{hint})",
+                      maybe_written=code in MAYBE_WRITTEN or code is None) from None
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -142,6 +146,22 @@ class Database:
             conn.close()
         finally:
             self.conn = None
+
+    def peek(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        """A read on a fresh read-only connection, which writes nothing: after a failed commit it tells what
+        the file really holds (an fsync error leaves the page cache written), where reopening the terminal's
+        own connection would write (schema, pragmas) and fail again on the same disk."""
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10.0)
+        except sqlite3.Error as e:
+            raise StoreError(f"journal {self.path}: cannot read: {e}") from None
+        try:
+            conn.row_factory = sqlite3.Row
+            return conn.execute(sql, args).fetchall()
+        except sqlite3.Error as e:
+            raise StoreError(f"journal {self.path}: cannot read: {e}") from None
+        finally:
+            conn.close()
 
     def read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
         try:

@@ -217,6 +217,12 @@ class Journal:
                 raise
             return txn_row(found[0])
 
+    def peek_txns(self, txn_id: int | None = None) -> list[TxnRow]:
+        """Transaction `txn_id` (else the newest) as the file holds it, read without writing (db.peek)."""
+        rows = (self.db.peek("SELECT * FROM txn WHERE id=?", (txn_id,)) if txn_id is not None
+                else self.db.peek("SELECT * FROM txn ORDER BY id DESC LIMIT 1"))
+        return [txn_row(r) for r in rows]
+
     def txns(self, limit: int = 50) -> list[TxnRow]:
         return self.transactions.txns(limit)
 

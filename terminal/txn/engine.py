@@ -31,6 +31,7 @@ class Engine:
     link = property(lambda self: self.driver.link, lambda self, v: setattr(self.driver, "link", v))
     journal = property(lambda self: self.driver.journal)
     clock = property(lambda self: self.driver.clock)
+    crash = property(lambda self: self.driver.crash)
 
     def recover(self) -> list[int]:
         return self.driver.recover()

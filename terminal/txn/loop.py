@@ -20,7 +20,7 @@ from terminal.config import Config
 from terminal.emv.prompts import block_from
 from terminal.keypad.inputs import RequestSent
 from terminal.link.client import HostLink
-from terminal.store import Journal, TxnRow
+from terminal.store import Journal, StoreError, TxnRow
 from terminal.store.fallbacks import JournalFallbackStore
 from terminal.store.states import TxnState
 from terminal.txn import core as c
@@ -106,6 +106,50 @@ class _Run:
 
     # ---- the effects ----------------------------------------------------------------------------------------
     def perform(self, e: c.Effect) -> list[c.Event]:
+        """One effect; a journal write that fails says what it means for the customer's money, because the
+        store alone cannot know whether the request had already left."""
+        try:
+            return self._perform(e)
+        except StoreError as err:
+            raise err.restated(self.after_failed_write(e, err)) from None
+
+    def after_failed_write(self, e: c.Effect, err: StoreError) -> str:
+        """What a failed journal write leaves behind. An fsync error (EIO) says nothing of the page cache: the
+        commit may still be in the journal, and a fresh read tells. Only then do we know what to tell the
+        operator, because the restart goes by what the journal holds."""
+        if not err.maybe_written:
+            return journal_failure_consequence(e)
+        try:
+            held = self.outcome_held(e)
+        except StoreError:
+            return ("cannot tell whether the outcome is recorded: run posterm saf flush, then posterm txn show, "
+                    "before treating the sale as paid")
+        if held is not None:
+            return (f"the journal holds the outcome anyway ({held}): it stands, but the disk failed to confirm it; "
+                    "run posterm journal check and replace the storage")
+        return journal_failure_consequence(e)
+
+    def outcome_held(self, e: c.Effect) -> str | None:
+        """The state a failed outcome commit wanted, when a fresh read finds it in the journal anyway."""
+        j = self.d.journal
+        match e:
+            case c.Conclude() if not e.verdict.reversal:
+                wanted: tuple[TxnState, ...] = (TxnState(e.verdict.state),)
+                rows = j.peek_txns(e.row_id)
+            case c.Reverse():
+                wanted, rows = (TxnState.REVERSAL_PENDING, TxnState.REVERSED), j.peek_txns(e.row_id)
+            case c.GoOffline() if self.row_id is not None:
+                wanted, rows = (TxnState.ADVICE_PENDING, TxnState.OFFLINE_APPROVED), j.peek_txns(self.row_id)
+            case c.RecordOfflineApproval():
+                wanted = (TxnState.ADVICE_PENDING, TxnState.OFFLINE_APPROVED)
+                rows = [r for r in j.peek_txns() if (r.amount, r.tsc, r.local_time) ==
+                        (e.amount, e.sequence_counter, e.local_time)]
+            case _:
+                return None
+        row = rows[0] if rows else None
+        return str(row.state) if row is not None and row.state in wanted else None
+
+    def _perform(self, e: c.Effect) -> list[c.Event]:
         d, j = self.d, self.d.journal
         match e:
             case c.AwaitCard():
@@ -141,6 +185,7 @@ class _Run:
                 report = d.drain(force=True)
                 return [c.Cleared(report.reversals_pending, report.blocking_stan, report.error)]
             case c.WriteAhead():
+                d.crash.reached("before_write_ahead")
                 row = j.begin(kind=e.kind, proc_code=e.proc_code, amount=e.amount, currency=d.cfg.terminal.currency,
                               local_time=e.local_time, transmitted=e.transmitted, entry_mode=e.entry_mode,
                               masked_pan=e.masked_pan, psn=e.psn, original_id=e.original_id, tsc=e.sequence_counter)
@@ -155,6 +200,7 @@ class _Run:
                 self.row_id = row.id
                 return []
             case c.RecordOfflineApproval():
+                d.crash.reached("before_offline_record")
                 row = record_offline_approval(j, d.cfg, kind=e.kind, proc_code=e.proc_code, amount=e.amount,
                                               local_time=e.local_time, card=e.card, chip_code=e.chip_code,
                                               message=e.message, tsc=e.sequence_counter)
@@ -187,6 +233,7 @@ class _Run:
                 d.drain(force=True)
                 return []
             case c.GoOffline():
+                d.crash.reached("before_offline_record")
                 card = e.card
                 advice = AdviceData(card.pan, card.expiry, card.icc, card.psn)
                 j.to_offline(self.row_id, e.chip_code, lambda txn_id: seal(d.cfg.keys.data_key, txn_id, advice),
@@ -256,6 +303,20 @@ class _Idle:
 
     def poll(self) -> None:
         self.events.extend(self.operator.poll())
+
+
+def journal_failure_consequence(e: c.Effect) -> str:
+    """What a failed journal write at effect `e` leaves behind, in words for the operator."""
+    match e:
+        case c.Conclude() | c.Reverse():
+            return ("the request was sent and its answer is not recorded: the sale will be reversed when the "
+                    "journal can be written again (posterm saf flush); do not treat it as paid")
+        case c.ClearReversals():
+            return "an earlier reversal could not be recorded: nothing sent for this sale, customer not charged"
+        case c.RecordOfflineApproval() | c.GoOffline():
+            return "the offline approval is not recorded, so the sale is not approved: nothing sent, customer not charged"
+        case _:
+            return "nothing sent, the customer is not charged"
 
 
 def record_offline_approval(journal: Journal, cfg: Config, *, kind: str, proc_code: str, amount: int, local_time,

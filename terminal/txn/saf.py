@@ -151,6 +151,7 @@ def _drain(cfg: Config, journal: Journal, link: HostLink, clock: Clock, force: b
             still_pending(entry, str(e), txn)
             blocked = True
             continue
+        crash.reached("saf_before_attempt")
         if carrier := address_of(link):  # rides the attempt's commit: where this message goes
             journal.note_carried(entry.txn_id, mti, entry.stan, carrier)
         journal.saf_record(done=carry, attempt=(entry.id, next_at))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from terminal.iso8583 import encode
 from terminal.iso8583.builders import batch_upload_0320, settlement_0500
+from terminal.store import StoreError
 from terminal.txn import saf
 from terminal.txn.engine import Engine
 from terminal.txn.exchange import Answered, Request, exchange
@@ -40,6 +41,7 @@ def _exchange(engine: Engine, mti: str, fields: dict) -> tuple[str | None, str]:
     if not isinstance(reply, Answered):
         engine.link.close()
         return None, reply.why
+    engine.crash.reached("settle_after_response")
     return str(reply.message.fields.get(39)), ""
 
 
@@ -51,8 +53,23 @@ def settle(engine: Engine) -> SettleResult:
     if drained.pending:
         return SettleResult(batch, "not_sent", f"NOT SETTLED: {drained.pending} message(s) still to reach the host "
                             f"({drained.error}); try again", credits, debits)
+    engine.crash.reached("settle_before_write_ahead")
+    try:
+        sid, stan = j.begin_settlement(batch, credits, debits)
+    except StoreError as e:
+        raise e.restated("nothing sent, the batch stays open") from None
+    try:
+        return _close(engine, batch, credits, debits, sid, stan)
+    except StoreError as e:
+        raise e.restated("the host may have closed the batch but that is not recorded: settle again "
+                         "(the batch closes once)") from None
+
+
+def _close(engine: Engine, batch: int, credits: tuple[int, int], debits: tuple[int, int], sid: int,
+           stan: str) -> SettleResult:
+    """The 0500 (and batch upload) of a settlement whose row is written."""
+    j = engine.journal
     term = saf.terminal_of(engine.cfg)
-    sid, stan = j.begin_settlement(batch, credits, debits)
     code, error = _exchange(engine, "0500", settlement_0500(term, engine.clock.now().utc, stan=stan,
                                                             batch=batch, credits=credits, debits=debits))
     uploaded = 0
