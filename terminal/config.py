@@ -71,6 +71,13 @@ class JournalConfig:
 
 
 @dataclass(frozen=True)
+class MerchantConfig:
+    # When the money of a closed batch reaches the merchant's account, in the merchant's words, printed on the
+    # settlement slip (terminal/txn/settle_slip.py): the acquirer's terms, e.g. T+1.
+    settlement_note: str = ""
+
+
+@dataclass(frozen=True)
 class LimitsConfig:
     floor_limit: int = 0
     max_amount: int = 100_000_000
@@ -107,9 +114,19 @@ class Config:
     emv: EmvConfig = EmvConfig()
     saf: SafConfig = SafConfig()
     journal: JournalConfig = JournalConfig()
+    merchant: MerchantConfig = MerchantConfig()
     reader: ReaderConfig = ReaderConfig()
     keypad: dict = field(default_factory=dict)  # validated by terminal.keypad.settings, which owns its meaning
     source: str = "built-in demo parameters"
+
+
+def _line(n: int) -> Any:
+    """A line of printed text in any script (a slip note in Chinese), without control characters."""
+    def check(v: Any) -> str:
+        if not isinstance(v, str) or len(v) > n or not v.isprintable():
+            raise ValueError(f"expected one line of at most {n} printable characters")
+        return v
+    return check
 
 
 def _digits(n: int) -> Any:
@@ -223,6 +240,7 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
     "saf": (SafConfig, {"max_attempts": _count(1, 10_000), "expiry_h": _number(0.01, 24 * 365),
                         "window": _count(1, 64)}),
     "journal": (JournalConfig, {"keep_days": _count(0, 36_500)}),
+    "merchant": (MerchantConfig, {"settlement_note": _line(200)}),
     "limits": (LimitsConfig, {"floor_limit": _minor_units, "max_amount": _minor_units}),
     "emv": (EmvConfig, {"ca_keys": _ca_key_set, "extra_ca_keys": _ca_key_file}),
     "reader": (ReaderConfig, {"spec": _reader_spec, "card_timeout_s": _number(1, 300)}),

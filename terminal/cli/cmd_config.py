@@ -54,6 +54,10 @@ window = 8                      # reversals/advices outstanding at once on one c
 [journal]
 keep_days = 90                  # settled batches older than this move to the append-only archive (0-36500)
 
+[merchant]
+settlement_note = ""            # on the settlement slip: when the money arrives, e.g.
+                                # "T+1: funds reach your account the next working day"
+
 [reader]
 # spec = "pcsc"                 # the card reader when --reader is not given: pcsc, pcsc:NAME,
                                 # serial:/dev/ttyUSB0?protocol=msr605 (none: --reader is required)

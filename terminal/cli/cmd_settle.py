@@ -27,8 +27,8 @@ def _engine(args: argparse.Namespace):
 
 
 def run_settle(args: argparse.Namespace) -> int:
-    from terminal.i18n.money import format_amount
     from terminal.txn.settle import settle
+    from terminal.txn.settle_slip import render, slip_for
     from terminal.cli.status_line import StatusLine
     cfg, engine = _engine(args)
     status = StatusLine() if StatusLine.wanted(args) else None
@@ -41,13 +41,15 @@ def run_settle(args: argparse.Namespace) -> int:
         if status:
             status(None, 0.0, 0.0)
         engine.link.close()
-    cur = cfg.terminal.currency
+    slip = slip_for(r, engine.journal, cfg, engine.clock.now().local)
+    lines = render(slip)
     emit(args, {"batch": r.batch, "outcome": r.outcome, "message": r.message, "credits_count": r.credits[0],
                 "credits_amount": r.credits[1], "debits_count": r.debits[0], "debits_amount": r.debits[1],
-                "uploaded": r.uploaded},
-         [r.message, f"  sales   {r.debits[0]:4d}  {format_amount(r.debits[1], cur):>16}",
-          f"  refunds {r.credits[0]:4d}  {format_amount(r.credits[1], cur):>16}"]
-         + ([f"  batch upload: {r.uploaded} transaction(s)"] if r.uploaded else []))
+                "uploaded": r.uploaded, "response_code": r.response_code, "local_time": slip.when.isoformat(),
+                "by_kind": {k: {"count": c.count, "amount": c.amount}
+                            for k, c in zip(("sales", "refunds", "voided"), slip.kinds)},
+                "by_brand": {b: {"count": c.count, "amount": c.amount} for b, c in zip(slip.brand_keys, slip.brands)},
+                "settlement_note": slip.money_line, "slip": lines}, lines)
     return r.exit_code
 
 

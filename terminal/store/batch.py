@@ -43,6 +43,14 @@ class Batches:
             f"SELECT * FROM txn WHERE batch=? AND proc_code IN (?, ?) AND state IN ({_marks(UPLOADED)})"
             " ORDER BY id", (batch, PURCHASE, REFUND, *UPLOADED))]
 
+    def slip_rows(self, batch: int) -> list[TxnRow]:
+        """What a settlement slip counts, oldest first: the batch's purchases and refunds as the host counts them,
+        and its voided purchases (shown apart: a void removes its original from the totals)."""
+        states = (*TOTALLED, TxnState.VOIDED)
+        return [txn_row(r) for r in self.db.read(
+            f"SELECT * FROM txn WHERE batch=? AND proc_code IN (?, ?) AND state IN ({_marks(states)}) ORDER BY id",
+            (batch, PURCHASE, REFUND, *states))]
+
     def begin_settlement(self, batch: int, credits: tuple[int, int], debits: tuple[int, int]) -> tuple[int, int]:
         """Write-ahead for the 0500: (settlement id, STAN)."""
         at = self.db.now()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from terminal.i18n.text import _
 from terminal.iso8583 import encode
 from terminal.iso8583.builders import batch_upload_0320, settlement_0500
 from terminal.store import StoreError
@@ -24,6 +25,7 @@ class SettleResult:
     credits: tuple[int, int]
     debits: tuple[int, int]
     uploaded: int = 0
+    response_code: str | None = None   # the host's last answer (field 39 of the 0510/0330); None: no answer
 
     @property
     def exit_code(self) -> int:
@@ -48,11 +50,11 @@ def _exchange(engine: Engine, mti: str, fields: dict) -> tuple[str | None, str]:
 def settle(engine: Engine) -> SettleResult:
     j = engine.journal
     batch = j.current_batch()
-    credits, debits = j.batch_totals(batch)
     drained = engine.drain_saf(force=True)
+    credits, debits = j.batch_totals(batch)   # after the drain: an advice the host declined counts nowhere
     if drained.pending:
-        return SettleResult(batch, "not_sent", f"NOT SETTLED: {drained.pending} message(s) still to reach the host "
-                            f"({drained.error}); try again", credits, debits)
+        why = _("NOT SETTLED: {n} message(s) still to reach the host ({error}); try again")
+        return SettleResult(batch, "not_sent", why.format(n=drained.pending, error=drained.error), credits, debits)
     engine.crash.reached("settle_before_write_ahead")
     try:
         sid, stan = j.begin_settlement(batch, credits, debits)
@@ -81,8 +83,8 @@ def _close(engine: Engine, batch: int, credits: tuple[int, int], debits: tuple[i
             up_code, error = _exchange(engine, "0320", fields)
             if up_code not in ("00", "94"):
                 j.end_settlement(sid, "failed", up_code, f"batch upload stopped: {error or up_code}")
-                return SettleResult(batch, "failed", "NOT SETTLED: batch upload failed; try again", credits, debits,
-                                    uploaded)
+                return SettleResult(batch, "failed", _("NOT SETTLED: batch upload failed; try again"), credits,
+                                    debits, uploaded, up_code)
             uploaded += 1
         stan = j.next_stan()
         code, error = _exchange(engine, "0500", settlement_0500(term, engine.clock.now().utc, stan=stan,
@@ -90,12 +92,15 @@ def _close(engine: Engine, batch: int, credits: tuple[int, int], debits: tuple[i
                                                                 after_upload=True))
         if code == "95":
             j.end_settlement(sid, "out_of_balance", code, "still out of balance after batch upload")
-            return SettleResult(batch, "out_of_balance", "OUT OF BALANCE after batch upload: call the acquirer",
-                                credits, debits, uploaded)
+            return SettleResult(batch, "out_of_balance", _("OUT OF BALANCE after batch upload: call the acquirer"),
+                                credits, debits, uploaded, code)
     if code == "00":
         j.end_settlement(sid, "closed", code, "batch closed" + (f" after uploading {uploaded}" if uploaded else ""))
-        j.archive_settled(engine.cfg.journal.keep_days)  # the live journal keeps only recent batches
-        return SettleResult(batch, "closed", f"BATCH {batch:06d} CLOSED", credits, debits, uploaded)
+        # the live journal keeps only recent batches; "recent" by the terminal's one clock
+        j.archive_settled(engine.cfg.journal.keep_days, now=engine.clock.now().utc)
+        return SettleResult(batch, "closed", _("BATCH {batch} CLOSED").format(batch=f"{batch:06d}"), credits, debits,
+                            uploaded, code)
     j.end_settlement(sid, "failed", code, error or f"host answered {code}")
-    return SettleResult(batch, "failed", f"NOT SETTLED: {error or 'host answered ' + str(code)}; try again",
-                        credits, debits, uploaded)
+    return SettleResult(batch, "failed", _("NOT SETTLED: {why}; try again").format(
+                            why=error or _("host answered {code}").format(code=code)),
+                        credits, debits, uploaded, code)
