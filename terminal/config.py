@@ -20,6 +20,7 @@ class TerminalConfig:
     merchant_id: str = "MERCHANT0000001"
     currency: str = "156"
     country: str = "156"
+    language: str = ""   # en | zh-CN; "" = from LANG/LC_MESSAGES (terminal/i18n/text.py); --lang overrides
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,13 @@ def _text(n: int) -> Any:
     return check
 
 
+def _language(v: Any) -> str:
+    from terminal.i18n.text import LANGUAGES
+    if v not in LANGUAGES:
+        raise ValueError(f"expected one of {', '.join(repr(x) for x in LANGUAGES)}")
+    return v
+
+
 def _number(lo: float, hi: float) -> Any:
     def check(v: Any) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
@@ -231,7 +239,7 @@ KEYPAD_KEYS = {"confirm_timeout_s", "bounce_ms", "result_timeout_s", "evdev_map"
 
 SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
     "terminal": (TerminalConfig, {"id": _text(8), "merchant_id": _text(15), "currency": _digits(3),
-                                  "country": _digits(3)}),
+                                  "country": _digits(3), "language": _language}),
     "host": (HostConfig, {"address": _address, "timeout_s": _number(1, 300), "connect_timeout_s": _number(0.5, 120),
                           "addresses": _addresses, "echo_interval_s": _number(0, 3600),
                           "tls_ca_file": _pem_file("CERTIFICATE"), "tls_cert_file": _pem_file("CERTIFICATE"),

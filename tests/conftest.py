@@ -19,6 +19,12 @@ settings.register_profile("explore", derandomize=False, deadline=None, print_blo
                           max_examples=settings.default.max_examples * 10)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+# The suite's expected texts are English unless a test asks for a language (--lang, LANG in its env): a
+# developer whose shell runs in zh_CN must see the same results as CI. The locale's encoding stays UTF-8.
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
+
 pytest_plugins = [
     f"tests.fixtures.{m.name}"
     for m in pkgutil.iter_modules([str(Path(__file__).parent / "fixtures")])

@@ -20,15 +20,16 @@ from typing import Protocol
 
 from terminal.card.errors import CardDataError
 from terminal.card.tracks import Track2, is_expired, parse_track1, parse_track2
+from terminal.i18n.text import N_
 
 ENTRY_MAGSTRIPE = "901"  # magnetic stripe read, full track, PIN-capable terminal
 ENTRY_FALLBACK = "801"   # magnetic stripe read after a failed chip read (technical fallback)
 
-LINE_GO_ONLINE = "PROCESSING"
-LINE_INSERT_CARD = "INSERT CARD"
-LINE_CARD_EXPIRED = "CARD EXPIRED"
-LINE_SWIPE_AGAIN = "SWIPE AGAIN"
-LINE_NO_FALLBACK = "FALLBACK NOT ALLOWED"
+LINE_GO_ONLINE = N_("PROCESSING")
+LINE_INSERT_CARD = N_("INSERT CARD")
+LINE_CARD_EXPIRED = N_("CARD EXPIRED")
+LINE_SWIPE_AGAIN = N_("SWIPE AGAIN")
+LINE_NO_FALLBACK = N_("FALLBACK NOT ALLOWED")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ id = "TERM0001"                 # field 41: the terminal id the acquirer gave yo
 merchant_id = "MERCHANT0000001" # field 42: the merchant id (1-15 characters)
 currency = "156"                # ISO 4217 numeric currency of amounts (156 CNY, 978 EUR, 840 USD, 410 KRW)
 country = "156"                 # ISO 3166 numeric country of the terminal (EMV 9F1A)
+# language = "zh-CN"            # screens and slips: "zh-CN" or "en" (default: from LANG; --lang overrides)
 
 [host]
 address = "127.0.0.1:5000"      # HOST:PORT of the acquirer

@@ -88,6 +88,7 @@ def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
     from terminal.hostsim.server import start
     from terminal.keypad.screen import Screen, render_lines
     from terminal.link.client import Endpoint, HostLink
+    from terminal.i18n.dates import format_datetime
     from terminal.receipt import receipt
     from terminal.store import Journal
     from terminal.txn.explain import explain
@@ -143,7 +144,7 @@ def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
             if result.id is None and result.reason:
                 out.append(f"nothing was sent to the host ({result.reason})")
             if result.outcome in ("approved", "offline_approved"):
-                out += receipt(cfg, result, dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
+                out += receipt(cfg, result, format_datetime(dt.datetime.now()))
             if result.id is not None:
                 out.append(f"journal: transaction {result.id}: {explain(journal.txn(result.id), journal)}")
                 pending = journal.saf_pending()

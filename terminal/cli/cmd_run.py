@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from terminal.cli.reader_spec import parse_reader
     from terminal.cli.sale_session import card_source, emulated_pinpad
     from terminal.keypad.screen import TextDisplay
+    from terminal.i18n.dates import format_datetime
     from terminal.receipt import receipt
     from terminal.txn.background import SafWorker
     from terminal.txn import crashpoints
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         with worker.paused():   # the worker's drain and this sale never interleave on the wire
             result = driver.sale("purchase", amount_minor, card_source(spec), operator=operator, pinpad=pinpad)
         if result.outcome in ("approved", "offline_approved"):
-            display.show_receipt(receipt(cfg, result, dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")))
+            display.show_receipt(receipt(cfg, result, format_datetime(dt.datetime.now())))
 
     display.show(operator.fsm.screen)
     try:

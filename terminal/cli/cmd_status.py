@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from terminal.i18n.money import format_amount
+    from terminal.i18n.money import Amount
+    from terminal.i18n.text import _
     journal = open_journal(args)
     batch = journal.current_batch()
     credits, debits = journal.batch_totals(batch)
@@ -26,22 +27,24 @@ def run(args: argparse.Namespace) -> int:
     since = txns[0].created_at[:16].replace("T", " ") if txns else None
     lines = []
     if alert:
-        lines.append(f"ATTENTION: {alert}: the terminal's keys may be wrong, call the acquirer")
+        lines.append(_("ATTENTION: {alert}: the terminal's keys may be wrong, call the acquirer", alert=alert))
     if attention:
-        lines.append(f"ATTENTION: {len(attention)} transaction(s) could not be told to the host: "
-                     f"{', '.join(str(t.id) for t in attention)} (see `posterm txn show ID`)")
+        lines.append(_("ATTENTION: {count} transaction(s) could not be told to the host: {ids} (see `posterm txn "
+                       "show ID`)", count=len(attention), ids=", ".join(str(t.id) for t in attention)))
     if txns:
-        lines.append(f"batch {batch:06d} open since {since} UTC: {debits[0]} sale(s) "
-                     f"{format_amount(debits[1], currency)}, {credits[0]} refund(s) "
-                     f"{format_amount(credits[1], currency)} settle when you run `posterm settle`")
+        lines.append(_("batch {batch} open since {since} UTC: {sales} sale(s) {sales_amount}, {refunds} refund(s) "
+                       "{refunds_amount} settle when you run `posterm settle`", batch=f"{batch:06d}", since=since,
+                       sales=debits[0], sales_amount=Amount(debits[1], currency), refunds=credits[0],
+                       refunds_amount=Amount(credits[1], currency)))
     else:
-        lines.append(f"batch {batch:06d} is empty: nothing to settle")
+        lines.append(_("batch {batch} is empty: nothing to settle", batch=f"{batch:06d}"))
     reversals = sum(e.kind == "reversal" for e in pending)
     if pending:
-        lines.append(f"{len(pending)} message(s) waiting for the host ({reversals} reversal(s), "
-                     f"{len(pending) - reversals} advice(s)): `posterm saf flush` delivers them now")
+        lines.append(_("{count} message(s) waiting for the host ({reversals} reversal(s), {advices} advice(s)): "
+                       "`posterm saf flush` delivers them now", count=len(pending), reversals=reversals,
+                       advices=len(pending) - reversals))
     else:
-        lines.append("nothing waiting for the host")
+        lines.append(_("nothing waiting for the host"))
     emit(args, {"batch": batch, "open_since": since, "debits": debits, "credits": credits,
                 "saf_pending": len(pending), "reversals_pending": reversals,
                 "needs_attention": [t.id for t in attention], "key_alert": alert}, lines)

@@ -31,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_ack_alert(args: argparse.Namespace) -> int:
     alert = open_journal(args, transacting=True).clear_key_alert()
-    emit(args, {"cleared": alert}, [f"cleared: {alert}" if alert else "no key alert was raised"])
+    from terminal.i18n.text import _
+    emit(args, {"cleared": alert}, [_("cleared: {alert}", alert=alert) if alert else _("no key alert was raised")])
     return 0
 
 
@@ -78,6 +79,7 @@ def run_find(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     from terminal.i18n.money import format_amount
     from terminal.receipt import ENTRY_WORDS
+    from terminal.receipt import TXN_KIND_WORDS as KIND_WORDS
     from terminal.store import StoreError
     from terminal.txn.explain import explain
     journal = open_journal(args)
@@ -85,11 +87,14 @@ def run_show(args: argparse.Namespace) -> int:
         row = journal.txn(args.txn_id)
     except StoreError as e:
         raise UsageError(str(e)) from None
-    lines = [f"Transaction {row.id}: {explain(row, journal)}", "",
-             f"  {row.kind} of {format_amount(row.amount, row.currency)}, card {row.masked_pan},"
-             f" {ENTRY_WORDS.get(row.entry_mode, row.entry_mode).lower()} (entry mode {row.entry_mode})",
-             f"  STAN {row.stan:06d}, batch {row.batch:06d}, RRN {row.rrn or '-'}, auth {row.auth_code or '-'},"
-             f" response {row.response_code or '-'}", "", "  history:"]
+    from terminal.i18n.text import _
+    lines = [_("Transaction {id}: {explanation}", id=row.id, explanation=explain(row, journal)), "",
+             "  " + _("{kind} of {amount}, card {card}, {entry} (entry mode {mode})", kind=_(KIND_WORDS.get(
+                 row.kind, row.kind)), amount=format_amount(row.amount, row.currency), card=row.masked_pan,
+                 entry=_(ENTRY_WORDS.get(row.entry_mode, row.entry_mode)).lower(), mode=row.entry_mode),
+             "  " + _("STAN {stan}, batch {batch}, RRN {rrn}, auth {auth}, response {code}", stan=f"{row.stan:06d}",
+                      batch=f"{row.batch:06d}", rrn=row.rrn or "-", auth=row.auth_code or "-",
+                      code=row.response_code or "-"), "", "  " + _("history:")]
     lines += [f"    {at}  {state:17} {reason}" for at, state, reason in journal.events(row.id)]
     carried = journal.carried(row.id)
     if carried:

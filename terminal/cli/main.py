@@ -89,12 +89,22 @@ def _command_key(args: argparse.Namespace):
     return args.command
 
 
+def choose_language(args: argparse.Namespace) -> None:
+    """The operator's language, set once before anything is shown: --lang, else LANG/LC_MESSAGES (preflight
+    then puts [terminal] language above the environment once the config is read)."""
+    from terminal.i18n.text import set_language
+    set_language(args.lang)
+
+
 def preflight(args: argparse.Namespace) -> None:
     """The configuration checked whole before anything is journaled or sent: the file (discovery, every table
     and key, TLS files, permissions), --host, [reader] spec, the demo keys against the host address, the data
     dir and its lock."""
     from terminal.cli.common import load_config
     cfg = load_config(args)
+    if args.lang is None and cfg.terminal.language:
+        from terminal.i18n.text import set_language
+        set_language(cfg.terminal.language)
     key = _command_key(args)
     if key in SENDING or args.command in SENDING:
         from terminal.config import refuse_demo_keys
@@ -212,6 +222,7 @@ def crash_report(args: argparse.Namespace | None, argv: list[str], exc: BaseExce
 def _run(argv: list[str], state: dict) -> int:
     args = fill_defaults(build_parser().parse_args(argv))
     state["args"] = args
+    choose_language(args)
     if args.verbose or args.log_file or args.trace_iso:
         from terminal.logs import setup
         setup(args.verbose, args.log_file, args.trace_iso)

@@ -69,12 +69,14 @@ def show_result(args: argparse.Namespace, cfg: Config, result, kind: str, extra:
     """The result as the contract's JSON, or the operator's line and (approved) the receipt."""
     import datetime as dt
 
-    from terminal.i18n.money import format_amount
+    from terminal.i18n.money import Amount
+    from terminal.i18n.text import _
+    from terminal.i18n.dates import format_datetime
     from terminal.receipt import receipt
-    when = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-    lines = [f"AMOUNT {format_amount(result.amount, cfg.terminal.currency)}", result.message]
+    when = format_datetime(dt.datetime.now())
+    lines = [_("AMOUNT {amount}", amount=Amount(result.amount, cfg.terminal.currency)), _(result.message)]
     if result.reason and result.id is None and result.outcome == "not_sent":
-        lines.append(f"({result.reason}; nothing sent)")
+        lines.append(_("({reason}; nothing sent)", reason=result.reason))
     if result.outcome in ("approved", "offline_approved"):
         lines += receipt(cfg, result, when, "SALE" if kind == "purchase" else "REFUND")
     emit(args, result.to_json() | (extra or {}), lines)

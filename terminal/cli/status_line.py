@@ -6,6 +6,8 @@ import sys
 import threading
 import time
 
+from terminal.i18n.text import _
+
 
 class StatusLine:
     def __init__(self, stream=None, card_timeout_s: float = 30.0) -> None:
@@ -39,11 +41,11 @@ class StatusLine:
     def __call__(self, what: str | None, elapsed_s: float, total_s: float) -> None:
         """The driver loop's progress callback (terminal/txn/loop.py Driver.progress)."""
         if what == "host":
-            self.show(f"waiting for the host: {int(elapsed_s)} of {total_s:g} s")
+            self.show(_("waiting for the host: {elapsed} of {total} s", elapsed=int(elapsed_s), total=f"{total_s:g}"))
         elif what == "saf":
-            self.show(f"delivering to the host: {int(elapsed_s)} of {int(total_s)}")
+            self.show(_("delivering to the host: {done} of {total}", done=int(elapsed_s), total=int(total_s)))
         elif what == "settle":
-            self.show("settling the batch with the host ...")
+            self.show(_("settling the batch with the host ..."))
         elif what == "card":
             self._start_card_countdown()
         else:
@@ -56,7 +58,7 @@ class StatusLine:
 
         def tick() -> None:
             while not stop.is_set():
-                self.show(f"insert, tap or swipe: {max(0, round(deadline - time.monotonic()))} s")
+                self.show(_("insert, tap or swipe: {left} s", left=max(0, round(deadline - time.monotonic()))))
                 stop.wait(1.0)
         threading.Thread(target=tick, name="status-line", daemon=True).start()
 

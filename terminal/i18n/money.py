@@ -71,13 +71,37 @@ def _shown(currency: Currency | str) -> Currency:
         return Currency(str(currency), str(currency), 2)
 
 
-def format_amount(minor: int, currency: Currency | str) -> str:
-    """'CNY 1.23' for 123 minor units; 'KRW 1000' where the currency has no minor unit; 'BHD 1.234'."""
+# Where the operator's language has its own sign for a currency: '¥12.34' on a Chinese screen. Other
+# currencies keep their ISO code in every language ('USD 12.34'): a sign such as '$' names several currencies.
+LOCAL_SIGNS = {"zh-CN": {"CNY": "¥"}}
+
+
+def format_amount(minor: int, currency: Currency | str, lang: str | None = None) -> str:
+    """'CNY 1.23' for 123 minor units in English, '¥1.23' in Chinese; 'KRW 1000' where the currency has no minor
+    unit; 'BHD 1.234'. `lang` defaults to the operator's language (terminal/i18n/text.py)."""
     currency = _shown(currency)
+    if lang is None:
+        from terminal.i18n.text import language
+        lang = language()
+    sign = LOCAL_SIGNS.get(lang, {}).get(currency.alpha)
+    prefix = sign if sign else f"{currency.alpha} "
     if currency.exponent == 0:
-        return f"{currency.alpha} {minor}"
+        return f"{prefix}{minor}"
     major, fraction = divmod(minor, 10**currency.exponent)
-    return f"{currency.alpha} {major}.{fraction:0{currency.exponent}d}"
+    return f"{prefix}{major}.{fraction:0{currency.exponent}d}"
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount inside an operator line (text.N_): formatted in the language the line is shown in."""
+    minor: int
+    currency: str
+
+    def shown(self, lang: str) -> str:
+        return format_amount(self.minor, self.currency, lang)
+
+    def __str__(self) -> str:
+        return format_amount(self.minor, self.currency)
 
 
 _GRAMMAR = re.compile(r"([0-9]+)(?:\.([0-9]+))?\Z", re.ASCII)

@@ -7,6 +7,12 @@ millisecond. English is the source language: a msgid is its own English text.
 
 The language is process-wide (one terminal, one operator at a time): the CLI sets it once from `--lang`,
 `[terminal] language`, or LANG/LC_MESSAGES, before anything is shown.
+
+Lines made far from the screen (the sale core's operator line, a refusal) are made with `N_(template,
+**params)`: a `Msg`, which *is* the English text (so JSON, the journal and logs stay English and byte-identical
+to before) and also remembers its template and parameters, so the display's `_(line)` translates it whole,
+with `{stan}` or `{amount}` filled in the display's language. A parameter may be a `Msg` itself or an
+`Amount` (shown per language by terminal/i18n/money.py).
 """
 from __future__ import annotations
 
@@ -57,9 +63,50 @@ def language_from_env(environ: os._Environ[str] | dict[str, str] | None = None) 
     return SOURCE_LANGUAGE
 
 
-def _(msgid: str) -> str:
-    """`msgid` in the current language; the English msgid itself when the catalog has no entry."""
-    return translate(msgid, _current)
+class Msg(str):
+    """An operator line in English that can be shown in any language later (see the module docstring)."""
+
+    msgid: str
+    params: dict[str, object]
+
+    def __new__(cls, msgid: str, params: dict[str, object] | None = None) -> "Msg":
+        params = dict(params or {})
+        self = super().__new__(cls, render(msgid, params, SOURCE_LANGUAGE))
+        self.msgid, self.params = msgid, params
+        return self
+
+    def __reduce__(self):
+        return (Msg, (self.msgid, self.params))
+
+    def render(self, lang: str) -> str:
+        return render(self.msgid, self.params, lang)
+
+
+def N_(msgid: str, /, **params: object) -> Msg:
+    """Mark an operator line for translation where it is made; it is translated where it is shown."""
+    return Msg(msgid, params)
+
+
+def _(msgid: str, /, **params: object) -> str:
+    """`msgid` in the current language, `{name}` placeholders filled from `params`; the English msgid itself
+    when the catalog has no entry. A `Msg` is translated from its own template and parameters."""
+    if isinstance(msgid, Msg):
+        return render(msgid.msgid, {**msgid.params, **params}, _current)
+    return render(msgid, params, _current) if params else translate(msgid, _current)
+
+
+def render(msgid: str, params: dict[str, object], lang: str) -> str:
+    text = translate(msgid, lang)
+    if not params:
+        return text
+    return text.format(**{name: _param(value, lang) for name, value in params.items()})
+
+
+def _param(value: object, lang: str) -> object:
+    if isinstance(value, Msg):
+        return value.render(lang)
+    shown = getattr(value, "shown", None)   # terminal.i18n.money.Amount: its form follows the language
+    return shown(lang) if callable(shown) else value
 
 
 def translate(msgid: str, lang: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from terminal.i18n.text import N_
+
 
 class Action(Enum):
     APPROVE = "approve"
@@ -23,32 +25,32 @@ class ResponseCode:
 
 
 _TABLE = [
-    ("00", "approved", Action.APPROVE, "APPROVED"),
-    ("01", "refer to card issuer", Action.DECLINE, "DECLINED: call issuer"),
-    ("03", "invalid merchant", Action.DECLINE, "DECLINED: merchant not enabled"),
-    ("05", "do not honour", Action.DECLINE, "DECLINED: do not honour"),
-    ("12", "invalid transaction", Action.DECLINE, "DECLINED: transaction not allowed"),
-    ("13", "invalid amount", Action.DECLINE, "DECLINED: invalid amount"),
-    ("14", "invalid card number", Action.DECLINE, "DECLINED: invalid card number"),
-    ("25", "unable to locate original", Action.NOTHING_TO_REVERSE, "Original not found: nothing to reverse"),
-    ("30", "format error", Action.DECLINE, "DECLINED: host format error, call support"),
-    ("51", "insufficient funds", Action.DECLINE, "DECLINED: insufficient funds"),
-    ("54", "expired card", Action.DECLINE, "DECLINED: card expired"),
-    ("55", "incorrect PIN", Action.DECLINE, "DECLINED: incorrect PIN, try again"),
-    ("58", "transaction not permitted to terminal", Action.DECLINE, "DECLINED: not permitted on this terminal"),
-    ("59", "suspected fraud", Action.DECLINE, "DECLINED: do not honour"),
-    ("61", "exceeds amount limit", Action.DECLINE, "DECLINED: amount limit exceeded"),
-    ("63", "security violation", Action.DECLINE, "DECLINED: security error, call support"),
-    ("65", "exceeds frequency limit", Action.DECLINE, "DECLINED: frequency limit exceeded"),
-    ("91", "issuer or switch unavailable", Action.RETRY_LATER, "DECLINED: issuer unavailable, try later"),
-    ("94", "duplicate transmission", Action.ALREADY_DONE, "Already processed"),
-    ("95", "reconciliation error", Action.RECONCILE, "Batch out of balance: uploading and settling again"),
-    ("96", "system malfunction", Action.RETRY_LATER, "DECLINED: host error, try later"),
+    ("00", N_("approved"), Action.APPROVE, N_("APPROVED")),
+    ("01", N_("refer to card issuer"), Action.DECLINE, N_("DECLINED: call issuer")),
+    ("03", N_("invalid merchant"), Action.DECLINE, N_("DECLINED: merchant not enabled")),
+    ("05", N_("do not honour"), Action.DECLINE, N_("DECLINED: do not honour")),
+    ("12", N_("invalid transaction"), Action.DECLINE, N_("DECLINED: transaction not allowed")),
+    ("13", N_("invalid amount"), Action.DECLINE, N_("DECLINED: invalid amount")),
+    ("14", N_("invalid card number"), Action.DECLINE, N_("DECLINED: invalid card number")),
+    ("25", N_("unable to locate original"), Action.NOTHING_TO_REVERSE, N_("Original not found: nothing to reverse")),
+    ("30", N_("format error"), Action.DECLINE, N_("DECLINED: host format error, call support")),
+    ("51", N_("insufficient funds"), Action.DECLINE, N_("DECLINED: insufficient funds")),
+    ("54", N_("expired card"), Action.DECLINE, N_("DECLINED: card expired")),
+    ("55", N_("incorrect PIN"), Action.DECLINE, N_("DECLINED: incorrect PIN, try again")),
+    ("58", N_("transaction not permitted to terminal"), Action.DECLINE, N_("DECLINED: not permitted on this terminal")),
+    ("59", N_("suspected fraud"), Action.DECLINE, N_("DECLINED: do not honour")),
+    ("61", N_("exceeds amount limit"), Action.DECLINE, N_("DECLINED: amount limit exceeded")),
+    ("63", N_("security violation"), Action.DECLINE, N_("DECLINED: security error, call support")),
+    ("65", N_("exceeds frequency limit"), Action.DECLINE, N_("DECLINED: frequency limit exceeded")),
+    ("91", N_("issuer or switch unavailable"), Action.RETRY_LATER, N_("DECLINED: issuer unavailable, try later")),
+    ("94", N_("duplicate transmission"), Action.ALREADY_DONE, N_("Already processed")),
+    ("95", N_("reconciliation error"), Action.RECONCILE, N_("Batch out of balance: uploading and settling again")),
+    ("96", N_("system malfunction"), Action.RETRY_LATER, N_("DECLINED: host error, try later")),
 ]
 CODES: dict[str, ResponseCode] = {c: ResponseCode(c, m, a, line) for c, m, a, line in _TABLE}
 
 
 def lookup(code: str) -> ResponseCode:
     """Codes outside the page decline: an unknown answer must never be taken as an approval."""
-    return CODES.get(code) or ResponseCode(code, "not in the host interface", Action.DECLINE,
-                                           f"DECLINED: host code {code}")
+    return CODES.get(code) or ResponseCode(code, N_("not in the host interface"), Action.DECLINE,
+                                           N_("DECLINED: host code {code}", code=code))

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from terminal.i18n import money
-from terminal.i18n.money import Currency, format_amount
+from terminal.i18n.money import Amount, Currency, format_amount
+from terminal.i18n.text import N_
 from terminal.keypad.errors import KeypadSettingsError
 
 __all__ = ["Currency", "currency_of", "format_amount", "amount_refusal"]
@@ -19,7 +20,7 @@ def currency_of(numeric: str) -> Currency:
 def amount_refusal(minor: int, max_amount: int, currency: Currency) -> str | None:
     """The one line shown when an amount may not be used, or None when it may."""
     if minor <= 0:
-        return "Amount must be above zero"
+        return N_("Amount must be above zero")
     if minor > max_amount:
-        return f"Max {format_amount(max_amount, currency)}"
+        return N_("Max {amount}", amount=Amount(max_amount, currency.numeric))
     return None

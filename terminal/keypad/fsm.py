@@ -14,6 +14,8 @@ import logging
 from collections import deque
 from dataclasses import dataclass
 
+from terminal.i18n.money import Amount
+from terminal.i18n.text import N_, _
 from terminal.keypad.amount import amount_refusal, format_amount
 from terminal.keypad.effects import (
     AmountConfirmed,
@@ -179,44 +181,45 @@ class KeypadFSM:
 
     # --- the screens ---------------------------------------------------------------------------------------
     def _screen_of(self, state: State) -> Screen:
+        """The screen of `state` in the operator's language (the English text is the msgid: terminal/i18n)."""
         amount = format_amount(self.amount_minor, self.settings.currency)
-        message = self._message
+        message = _(self._message) if self._message else None
         match state:
             case State.IDLE:
-                return Screen("READY", "", message or "Key in the amount")
+                return Screen(_("READY"), "", message or _("Key in the amount"))
             case State.AMOUNT_ENTRY:
-                return Screen("ENTER AMOUNT", amount, message or "")
+                return Screen(_("ENTER AMOUNT"), amount, message or "")
             case State.AMOUNT_CONFIRM:
-                return Screen("CONFIRM AMOUNT", amount, message or "ENTER=OK  CLEAR=change")
+                return Screen(_("CONFIRM AMOUNT"), amount, message or _("ENTER=OK  CLEAR=change"))
             case State.WAIT_CARD:
-                return Screen("INSERT, TAP OR SWIPE", amount, message or "")
+                return Screen(_("INSERT, TAP OR SWIPE"), amount, message or "")
             case State.READING_CARD:
-                return Screen("READING CARD", amount, message or "Do not remove the card")
+                return Screen(_("READING CARD"), amount, message or _("Do not remove the card"))
             case State.APP_CHOICE:
                 label = self._apps[self._highlight] if self._apps else ""
                 value = f"{self._highlight + 1}/{len(self._apps)} {label}"
-                return Screen("SELECT APPLICATION", value, message or "ENTER=OK  F1/F2=scroll")
+                return Screen(_("SELECT APPLICATION"), value, message or _("ENTER=OK  F1/F2=scroll"))
             case State.PIN_ENTRY:
-                return Screen("ENTER PIN", PIN_MASK * self._pin_count, message or amount)
+                return Screen(_("ENTER PIN"), PIN_MASK * self._pin_count, message or amount)
             case State.PROCESSING:
-                default = "Reversal requested; waiting" if self._reversal_requested else "Please wait"
-                return Screen("PROCESSING", amount, message or default)
+                default = _("Reversal requested; waiting") if self._reversal_requested else _("Please wait")
+                return Screen(_("PROCESSING"), amount, message or default)
             case State.RESULT:
                 outcome = self._outcome
-                title = "APPROVED" if outcome and outcome.approved else "NOT APPROVED"
-                return Screen(title, amount, message or (outcome.message if outcome else ""))
+                title = _("APPROVED") if outcome and outcome.approved else _("NOT APPROVED")
+                return Screen(title, amount, message or (_(outcome.message) if outcome else ""))
             case State.CANCEL_CONFIRM:
                 kept = self._screen_of(self._return_state).value
-                return Screen("CANCEL SALE?", kept, "ENTER=yes  other key=no")
+                return Screen(_("CANCEL SALE?"), kept, _("ENTER=yes  other key=no"))
             case State.ABORT_CONFIRM:
-                return Screen("CANCEL SALE? it will be reversed", amount, "ENTER=yes  other=no")
+                return Screen(_("CANCEL SALE? it will be reversed"), amount, _("ENTER=yes  other=no"))
         raise AssertionError(state)  # pragma: no cover - every State is matched above
 
     # --- the actions named in the table --------------------------------------------------------------------
     def _append(self, digit: str) -> str | None:
         candidate = (self._digits + digit).lstrip("0")
         if int(candidate or "0") > self.settings.max_amount:
-            return f"Max {format_amount(self.settings.max_amount, self.settings.currency)}"
+            return N_("Max {amount}", amount=Amount(self.settings.max_amount, self.settings.currency.numeric))
         self._digits = candidate
         return None
 
@@ -259,7 +262,7 @@ class KeypadFSM:
         self._wipe_pin()
         self._effects.append(Cancelled(self._return_state.value))
         self._digits = ""
-        self._next_message = "Sale cancelled"
+        self._next_message = N_("Sale cancelled")
 
     def _act_dismiss(self, item: object, now: float) -> None:
         self._next_message = self._return_message
@@ -277,7 +280,7 @@ class KeypadFSM:
         )
 
     def _act_amount_first(self, item: object, now: float) -> _Refuse:
-        return _Refuse("Amount first, then the card")
+        return _Refuse(N_("Amount first, then the card"))
 
     def _act_read_card(self, item: object, now: float) -> None:
         pass
@@ -293,7 +296,7 @@ class KeypadFSM:
     def _act_choose_numbered(self, item: str, now: float) -> _Refuse | None:
         number = int(item)
         if not 1 <= number <= len(self._apps):
-            return _Refuse(f"Choose 1-{len(self._apps)}")
+            return _Refuse(N_("Choose 1-{count}", count=len(self._apps)))
         self._choose(number - 1)
         return None
 
@@ -311,7 +314,7 @@ class KeypadFSM:
 
     def _act_pin_digit(self, item: str, now: float) -> _Refuse | None:
         if self._pin_count >= PIN_MAX_DIGITS:
-            return _Refuse(f"PIN has at most {PIN_MAX_DIGITS} digits")
+            return _Refuse(N_("PIN has at most {count} digits", count=PIN_MAX_DIGITS))
         assert self._pinpad is not None
         self._pinpad.add_digit(item)
         self._pin_count += 1
@@ -327,7 +330,7 @@ class KeypadFSM:
 
     def _act_pin_complete(self, item: object, now: float) -> _Refuse | None:
         if self._pin_count < PIN_MIN_DIGITS:
-            return _Refuse(f"PIN needs {PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits")
+            return _Refuse(N_("PIN needs {low} to {high} digits", low=PIN_MIN_DIGITS, high=PIN_MAX_DIGITS))
         assert self._pinpad is not None
         self._pinpad.complete()
         self._effects.append(PinComplete(self._pin_count))
@@ -358,7 +361,7 @@ class KeypadFSM:
 
     def _act_open_abort_confirm(self, item: object, now: float) -> _Refuse | None:
         if self._reversal_requested:
-            return _Refuse("Reversal already requested")
+            return _Refuse(N_("Reversal already requested"))
         self._act_open_cancel_confirm(item, now)
         return None
 

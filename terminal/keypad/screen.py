@@ -8,8 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from terminal.i18n import width as cols
+from terminal.i18n.text import _
+
 SCREEN_WIDTH = 32
-"""Characters inside the box: the width of a typical POS text display, doubled for readability."""
+"""Columns inside the box: the width of a typical POS text display, doubled for readability. A Chinese
+character takes two of them (terminal/i18n/width.py)."""
 
 
 @dataclass(frozen=True)
@@ -19,23 +23,21 @@ class Screen:
     message: str  # one line of guidance or refusal ("Max CNY 1000.00")
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "~"
-
-
 def render_lines(screen: Screen, width: int = SCREEN_WIDTH) -> list[str]:
-    """The screen as text lines: title left, value right-aligned (as POS amount displays do), message left."""
+    """The screen as text lines: title left, value right-aligned (as POS amount displays do), message left;
+    padded by display columns, so a line of Chinese ends at the same edge as a line of English."""
     border = "+" + "-" * (width + 2) + "+"
     return [
         border,
-        f"| {_fit(screen.title, width):<{width}} |",
-        f"| {_fit(screen.value, width):>{width}} |",
-        f"| {_fit(screen.message, width):<{width}} |",
+        f"| {cols.ljust(cols.fit(screen.title, width), width)} |",
+        f"| {cols.rjust(cols.fit(screen.value, width), width)} |",
+        f"| {cols.ljust(cols.fit(screen.message, width), width)} |",
         border,
     ]
 
 
-KEY_HELP = "keys: 0-9  Backspace=CLEAR  Esc=CANCEL  Enter=ENTER  F1-F4  Ctrl-C=quit"
+def key_help() -> str:
+    return _("keys: 0-9  Backspace=CLEAR  Esc=CANCEL  Enter=ENTER  F1-F4  Ctrl-C=quit")
 
 
 class TextDisplay:
@@ -53,7 +55,7 @@ class TextDisplay:
         self._last = screen
         lines = render_lines(screen)
         if self._redraw:
-            body = [KEY_HELP, "", *lines, "", *self._receipt]
+            body = [key_help(), "", *lines, "", *self._receipt]
             self._write("\x1b[H\x1b[2J" + "\r\n".join(body) + "\r\n")
         else:
             self._write("\n".join(lines) + "\n")
@@ -69,7 +71,7 @@ class TextDisplay:
 
     def show_receipt(self, lines: list[str]) -> None:
         """Receipt lines, kept on screen under the box until the next receipt."""
-        self._receipt = ["RECEIPT", *lines]
+        self._receipt = [_("RECEIPT"), *lines]
         if not self._redraw:
             self._write("\n".join(self._receipt) + "\n")
             self._flush()

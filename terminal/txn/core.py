@@ -30,6 +30,8 @@ from terminal.emv.apdu import Command
 from terminal.emv.issuer import HostResponse
 from terminal.emv.kernel import ApplicationChoice, EmvKernel, Finished, OnlineRequest, PinPrompt, Step
 from terminal.emv.outcome import Decision, Outcome
+from terminal.i18n.reasons import card_reason
+from terminal.i18n.text import N_
 from terminal.iso8583 import encode
 from terminal.iso8583.builders import PURCHASE, REFUND, VOID, Original, Terminal, field7, request_0200
 from terminal.keypad.inputs import CardPresented, RequestSent
@@ -43,8 +45,8 @@ from terminal.txn.verdict import (REVERSAL_CANCELLED, REVERSAL_CANNOT_COMPLETE, 
 KINDS = {"purchase": PURCHASE, "refund": REFUND, "void": VOID}
 UNKNOWN_OUTCOME_ARC = "68"   # what the card is told when the host's answer never came: not approved
 CANCELLED_ARC = "17"         # what the card is told when the operator cancelled an approved sale
-CANCEL_LINE = "CANCELLED: sale reversed, customer not charged"
-CARD_DECLINED_LINE = "DECLINED BY CARD: sale reversed, customer not charged"
+CANCEL_LINE = N_("CANCELLED: sale reversed, customer not charged")
+CARD_DECLINED_LINE = N_("DECLINED BY CARD: sale reversed, customer not charged")
 
 
 class Phase(Enum):
@@ -384,10 +386,10 @@ class SaleCore:
         return [Notify(CardPresented()), SettleOperator()], P.CHECKPOINT
 
     def _end_card_fault(self, event: CardFault, now: Instant) -> list[Effect]:
-        return [Finish(f"CARD ERROR: {event.reason}", "not_sent", device_error=True, reason=event.reason)]
+        return [Finish(N_("CARD ERROR: {reason}", reason=card_reason(event.reason)), "not_sent", device_error=True, reason=event.reason)]
 
     def _end_cancelled(self, event: OperatorCancelled, now: Instant) -> list[Effect]:
-        return [Finish("CANCELLED: nothing sent", "cancelled")]
+        return [Finish(N_("CANCELLED: nothing sent"), "cancelled")]
 
     # ---- the EMV kernel -----------------------------------------------------------------------------------
     def _start_kernel(self, event: ChipPresented, now: Instant) -> list[Effect]:
@@ -440,20 +442,20 @@ class SaleCore:
             card = replace(_card_of(outcome, outcome.field55_advice or outcome.field55_request), pan=outcome.pan,
                            expiry=outcome.expiry)
             return [RecordOfflineApproval(self.kind, proc, self.amount, cur.local, card,
-                                          outcome.chip_response_code or "Y1", "APPROVED (OFFLINE)",
+                                          outcome.chip_response_code or "Y1", N_("APPROVED (OFFLINE)"),
                                           self.sequence_counter),
-                    Finish("APPROVED (OFFLINE)")]
+                    Finish(N_("APPROVED (OFFLINE)"))]
         if outcome.decision in (Decision.OFFLINE_DECLINED, Decision.UNABLE_ONLINE_DECLINED):
             return [RecordEnded(self.kind, proc, self.amount, cur.local, outcome.entry_mode,
                                 mask_pan(outcome.pan or ""), outcome.psn or None, TxnState.DECLINED,
                                 f"declined offline by the chip ({outcome.chip_response_code}): {outcome.reason}",
-                                "DECLINED BY CARD", self.sequence_counter),
-                    Finish("DECLINED BY CARD")]
+                                N_("DECLINED BY CARD"), self.sequence_counter),
+                    Finish(N_("DECLINED BY CARD"))]
         effects: list[Effect] = []
         if "blocked" not in outcome.reason:   # a blocked application opens no fallback
             key = card_key(outcome.pan, self.chip_first.card_key_secret) if outcome.pan else None
             effects.append(RecordChipFailure(key))
-        return effects + [Finish(f"CARD ERROR: {outcome.reason}", "not_sent", device_error=True,
+        return effects + [Finish(N_("CARD ERROR: {reason}", reason=card_reason(outcome.reason)), "not_sent", device_error=True,
                                  reason=outcome.reason)]
 
     # ---- going online -----------------------------------------------------------------------------------
@@ -465,7 +467,8 @@ class SaleCore:
     def _after_clearing(self, event: Cleared, now: Instant):
         if event.reversals_pending:
             stan = f" of STAN {event.blocking_stan:06d}" if event.blocking_stan is not None else ""
-            line = f"NOT SENT: reversal{stan} still waiting for the host"
+            line = (N_("NOT SENT: reversal of STAN {stan} still waiting for the host", stan=f"{event.blocking_stan:06d}")
+                    if event.blocking_stan is not None else N_("NOT SENT: reversal still waiting for the host"))
             reason = f"an earlier reversal{stan} is still pending ({event.error}): nothing sent"
             return self._not_sent(reason, line, recorded=False)
         card = self.card
@@ -549,7 +552,7 @@ class SaleCore:
             code = outcome.chip_response_code
             if outcome.decision is Decision.UNABLE_ONLINE_APPROVED:
                 card = replace(_card_of(outcome, outcome.field55_advice), pan=outcome.pan, expiry=outcome.expiry)
-                line = "APPROVED (OFFLINE, HOST UNREACHABLE)"
+                line = N_("APPROVED (OFFLINE, HOST UNREACHABLE)")
                 return [self._record_not_sent(verdict.reason), GoOffline(code or "Y3", card, line),
                         Finish(line)]
             chip = f"; declined by the chip ({code})" if code else f"; chip: {outcome.reason}"

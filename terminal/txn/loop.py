@@ -18,6 +18,7 @@ from collections import deque
 from drivers.errors import ReaderError
 from terminal.config import Config
 from terminal.emv.prompts import block_from
+from terminal.i18n.text import N_
 from terminal.keypad.inputs import RequestSent
 from terminal.link.client import HostLink
 from terminal.store import Journal, StoreError, TxnRow
@@ -273,9 +274,9 @@ class _Run:
                               cfg.terminal.currency, pan, entry, finish.message, device_error=finish.device_error,
                               reason=finish.reason)
         row = self.d.journal.txn(self.row_id)
-        message = row.message or finish.message
+        message = finish.message if row.message == finish.message else (row.message or finish.message)
         if row.state is TxnState.REVERSED and row.message.startswith("NO RESPONSE"):
-            message = "NO RESPONSE: transaction reversed, customer not charged"
+            message = N_("NO RESPONSE: transaction reversed, customer not charged")
         return SaleResult(row.id, row.stan, OUTCOME[row.state], row.response_code, row.auth_code, row.rrn,
                           row.amount, row.currency, row.masked_pan, row.entry_mode, message)
 

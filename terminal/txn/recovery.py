@@ -6,6 +6,7 @@ counts were committed before each send, so the next delivery is a repeat (0401/0
 """
 from __future__ import annotations
 
+from terminal.i18n.text import N_
 from terminal.store import Journal
 from terminal.store.states import TxnState
 from terminal.txn.verdict import REVERSAL_NO_RESPONSE
@@ -18,6 +19,6 @@ def recover(journal: Journal) -> list[int]:
     ids = []
     for row in journal.txns_in_state(TxnState.SENDING):
         journal.queue(row.id, "reversal", REVERSAL_NO_RESPONSE, TxnState.REVERSAL_PENDING, IN_DOUBT,
-                      message="NO RESPONSE: reversing, customer not charged")
+                      message=N_("NO RESPONSE: reversing, customer not charged"))
         ids.append(row.id)
     return ids

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from terminal.i18n.text import N_
 from terminal.iso8583 import Message
 from terminal.iso8583.response_codes import Action, lookup
 from terminal.store.states import TxnState
@@ -47,9 +48,9 @@ def from_response(response: Message) -> Verdict:
 
 def no_response(why: str) -> Verdict:
     """Sent, and nothing trustworthy came back (timeout, bad MAC, another STAN or MTI): reverse, never guess."""
-    return Verdict(TxnState.REVERSAL_PENDING, f"{why}: outcome unknown", "NO RESPONSE: reversing, customer not charged",
+    return Verdict(TxnState.REVERSAL_PENDING, f"{why}: outcome unknown", N_("NO RESPONSE: reversing, customer not charged"),
                    reversal=REVERSAL_NO_RESPONSE)
 
 
 def not_sent(why: str) -> Verdict:
-    return Verdict(TxnState.NOT_SENT, f"{why}: nothing sent", "HOST UNREACHABLE: card not charged, try again")
+    return Verdict(TxnState.NOT_SENT, f"{why}: nothing sent", N_("HOST UNREACHABLE: card not charged, try again"))
