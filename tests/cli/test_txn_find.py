@@ -186,5 +186,5 @@ def test_the_answer_reads_in_chinese_too(books):
         set_language("en")
         j.close()
     # the settlement time is shown in the test process's local time zone, as the terminal's would be
-    assert line.startswith(f"2026-11-30 14:05:12  消费 CNY 12.34  卡号 476173******0010  #{books.ids['approved']}"
+    assert line.startswith(f"2026-11-30 14:05:12  消费 ¥12.34  卡号 476173******0010  #{books.ids['approved']}"
                            f" 流水号 {books.stans['approved']:06d}：交易成功，已于 ") and line.endswith(" 随批次 000005 结算")
