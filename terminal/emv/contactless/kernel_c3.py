@@ -19,7 +19,7 @@
         CVM (CTQ byte 2 b8) > CTQ signature > no CTQ: signature when the reader supports it; a CVM that cannot be
         done -> Try Another Interface (offline) / Declined.
 Issuer update processing (a second tap for issuer scripts) is not offered: TTQ byte 3 b8 stays 0, and issuer
-data in the answer is not sent to the card (it has been removed)."""
+data in the answer is not sent to the card (it has been removed). Why, and what building it takes: docs/emv.md."""
 from __future__ import annotations
 
 from drivers.emvspec.dol import build_dol_data, parse_dol
