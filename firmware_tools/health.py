@@ -111,12 +111,8 @@ def journal_integrity(path: Path) -> dict:
 
 
 def key_check_values(cfg) -> dict:
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-    def kcv(key: bytes) -> str:
-        enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
-        return (enc.update(bytes(16)) + enc.finalize())[:3].hex().upper()
-    values = {"mac_key": kcv(cfg.keys.mac_key), "data_key": kcv(cfg.keys.data_key)}
+    from drivers.emvspec.crypto import key_check_value
+    values = {"mac_key": key_check_value(cfg.keys.mac_key), "data_key": key_check_value(cfg.keys.data_key)}
     return check("keys", OK, ", ".join(f"{k} KCV {v}" for k, v in values.items()), kcv=values)
 
 

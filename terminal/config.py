@@ -57,6 +57,9 @@ class KeysConfig:
     # Double-length TDES key for online PIN blocks (ISO 9564 format 0). Demo value; on real hardware the PIN
     # pad holds it and the terminal never sees it.
     pin_key: bytes = field(default=bytes.fromhex("0123456789ABCDEFFEDCBA9876543210"), repr=False)
+    # The key-block protection key (AES, TR-31 / X9.143 version D): the keys a signed parameter bundle carries
+    # arrive wrapped under it and are unwrapped in memory only (firmware_tools/bundle_keys.py). Empty: none.
+    kbpk: bytes = field(default=b"", repr=False)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,18 @@ def _ca_key_file(v: Any) -> str:
 
 
 @dataclass(frozen=True)
+class ProvisioningConfig:
+    """[provisioning]: the Ed25519 public key a signed parameter bundle must verify with (64 hex digits)."""
+    trust_key: str = ""
+
+
+def _ed25519_public(v: Any) -> str:
+    if not isinstance(v, str) or len(v) != 64 or any(c not in "0123456789abcdefABCDEF" for c in v):
+        raise ValueError("expected 64 hex digits (the Ed25519 public key `fw bundle keygen` wrote to PREFIX.pub)")
+    return v.upper()
+
+
+@dataclass(frozen=True)
 class Config:
     terminal: TerminalConfig = TerminalConfig()
     host: HostConfig = HostConfig()
@@ -117,8 +132,12 @@ class Config:
     journal: JournalConfig = JournalConfig()
     merchant: MerchantConfig = MerchantConfig()
     reader: ReaderConfig = ReaderConfig()
+    provisioning: ProvisioningConfig = ProvisioningConfig()
     keypad: dict = field(default_factory=dict)  # validated by terminal.keypad.settings, which owns its meaning
     source: str = "built-in demo parameters"
+    # The installed signed parameter bundle's EMV part (firmware_tools.bundle_params.BundleParams: version,
+    # AIDs, CA keys), or None; its [terminal], [host], [limits], [emv] and [keys] are already merged above.
+    bundle: Any = None
 
 
 def _line(n: int) -> Any:
@@ -185,14 +204,15 @@ def _addresses(v: Any) -> tuple[str, ...]:
     return tuple(v)
 
 
-def _aes_key(size: int) -> Any:
+def _aes_key(*sizes: int) -> Any:
     def check(v: Any) -> bytes:
+        digits = " or ".join(str(2 * n) for n in sizes)
         try:
             key = bytes.fromhex(v)
         except (TypeError, ValueError):
-            raise ValueError(f"expected {2 * size} hex digits (a {size}-byte key)") from None
-        if len(key) != size:
-            raise ValueError(f"expected {size} bytes, got {len(key)}")
+            raise ValueError(f"expected {digits} hex digits (a {' or '.join(map(str, sizes))}-byte key)") from None
+        if len(key) not in sizes:
+            raise ValueError(f"expected {' or '.join(map(str, sizes))} bytes, got {len(key)}")
         return key
     return check
 
@@ -244,7 +264,8 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
                           "addresses": _addresses, "echo_interval_s": _number(0, 3600),
                           "tls_ca_file": _pem_file("CERTIFICATE"), "tls_cert_file": _pem_file("CERTIFICATE"),
                           "tls_key_file": _pem_file("PRIVATE KEY"), "tls_server_name": _text(253)}),
-    "keys": (KeysConfig, {"mac_key": _aes_key(16), "data_key": _aes_key(32), "pin_key": _aes_key(16)}),
+    "keys": (KeysConfig, {"mac_key": _aes_key(16), "data_key": _aes_key(32), "pin_key": _aes_key(16),
+                          "kbpk": _aes_key(16, 32)}),
     "saf": (SafConfig, {"max_attempts": _count(1, 10_000), "expiry_h": _number(0.01, 24 * 365),
                         "window": _count(1, 64)}),
     "journal": (JournalConfig, {"keep_days": _count(0, 36_500)}),
@@ -252,6 +273,7 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
     "limits": (LimitsConfig, {"floor_limit": _minor_units, "max_amount": _minor_units}),
     "emv": (EmvConfig, {"ca_keys": _ca_key_set, "extra_ca_keys": _ca_key_file}),
     "reader": (ReaderConfig, {"spec": _reader_spec, "card_timeout_s": _number(1, 300)}),
+    "provisioning": (ProvisioningConfig, {"trust_key": _ed25519_public}),
 }
 PATH_KEYS = {("host", "tls_ca_file"), ("host", "tls_cert_file"), ("host", "tls_key_file"), ("emv", "extra_ca_keys")}
 REQUIRED = {"terminal": {"id", "merchant_id", "currency"}, "keys": {"mac_key"}}

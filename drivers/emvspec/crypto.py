@@ -107,3 +107,13 @@ AC_DATA_TAGS = (0x9F02, 0x9F03, 0x9F1A, 0x95, 0x5F2A, 0x9A, 0x9C, 0x9F37, 0x82, 
 
 def ac_input(values) -> bytes:
     return b"".join(values.get(tag, b"") for tag in AC_DATA_TAGS)
+
+
+def key_check_value(key: bytes, algorithm: str = "aes") -> str:
+    """Key check value: the first 3 bytes of a zero block enciphered under the key (AES, or TDES for 'tdes'),
+    in hex: what an operator compares to the value the key's custodian printed, without seeing the key."""
+    if algorithm == "tdes":
+        return tdes_encrypt(key, bytes(8))[:3].hex().upper()
+    from cryptography.hazmat.primitives.ciphers import algorithms
+    enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    return (enc.update(bytes(16)) + enc.finalize())[:3].hex().upper()

@@ -37,6 +37,7 @@ echo_interval_s = 60            # posterm run: an echo after this many idle seco
 mac_key = "00112233445566778899AABBCCDDEEFF"                                   # AES-128, MAC of every message
 data_key = "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F" # AES-256, seals offline advices
 pin_key = "0123456789ABCDEFFEDCBA9876543210"                                   # TDES, online PIN blocks
+# kbpk = "..."                  # AES key-block protection key: a signed bundle's keys come as TR-31 blocks under it
 
 [limits]
 floor_limit = 0                 # minor units: a chip card may approve offline only below this (0: never)
@@ -46,6 +47,9 @@ max_amount = 100000000          # minor units: the largest amount the terminal a
 # ca_keys = "production"        # CA public keys: production | test | both; unset: test for the demo
 #                                 (demo keys or a loopback host), else production
 # extra_ca_keys = "acquirer_capk.json"   # more CA keys, same format as the shipped files, checksums verified
+
+[provisioning]
+# trust_key = "..."             # Ed25519 public key (64 hex digits) signed parameter bundles must verify with
 
 [saf]
 max_attempts = 1000             # deliveries that reached the host before an entry needs attention
@@ -116,15 +120,9 @@ def run_init(args: argparse.Namespace) -> int:
 
 
 def kcv(key: bytes, algorithm: str) -> str:
-    """Key check value: the first 3 bytes of a zero block enciphered under the key (AES or TDES)."""
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-    if algorithm == "aes":
-        enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
-        block = bytes(16)
-    else:
-        from drivers.emvspec.crypto import tdes_encrypt
-        return tdes_encrypt(key, bytes(8))[:3].hex().upper()
-    return (enc.update(block) + enc.finalize())[:3].hex().upper()
+    """Key check value (drivers/emvspec/crypto.py): AES, or TDES for the PIN key."""
+    from drivers.emvspec.crypto import key_check_value
+    return key_check_value(key, "aes" if algorithm == "aes" else "tdes")
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -71,7 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         ("apply", "verify and install a bundle, all or nothing")):
         b = bundle.add_parser(name, help=help_)
         b.add_argument("bundle", metavar="BUNDLE", help="the bundle file")
-        b.add_argument("--trust", required=True, metavar="PUB", help="the trusted public key (hex, or its file)")
+        b.add_argument("--trust", metavar="PUB",
+                       help="the trusted public key (hex, or its file); default [provisioning] trust_key")
         add_common(b)
         b.set_defaults(run=run_bundle, action=name)
     b = bundle.add_parser("rollback", help="make the previous installed bundle current again")
@@ -142,12 +143,31 @@ def run_capk_list(args: argparse.Namespace) -> int:
     return EXIT_OK if report_ok(report) else 1
 
 
+def _trust(args: argparse.Namespace, cfg) -> str:
+    trust = args.trust or cfg.provisioning.trust_key
+    if not trust:
+        raise UsageError("bundle: no trusted key: give --trust PUB or set [provisioning] trust_key")
+    return trust
+
+
+def _batch_open(args: argparse.Namespace) -> bool:
+    """True when the open batch holds transactions: a change of its identity must wait for settlement. Takes
+    the data dir's lock for the rest of the process (no sale runs while parameters change) and closes the
+    journal again (a new terminal id starts a new journal file)."""
+    from terminal.cli.common import open_journal
+    journal = open_journal(args, transacting=True)
+    try:
+        return bool(journal.batch_txns(journal.current_batch()))
+    finally:
+        journal.close()
+
+
 def run_bundle(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
     from firmware_tools import bundle as bd
-    from terminal.cli.common import journal_path, load_config
+    from terminal.cli.common import journal_path, load_base_config, load_config
     try:
         if args.action == "keygen":
             private, public = bd.keygen(Path(args.prefix))
@@ -159,7 +179,8 @@ def run_bundle(args: argparse.Namespace) -> int:
             emit(args, {"written": args.output, "version": args.bundle_version},
                  [f"wrote {args.output}: version {args.bundle_version}"])
         elif args.action in ("verify", "show"):
-            payload = bd.verify(Path(args.bundle).read_bytes(), args.trust)
+            payload = bd.verify(Path(args.bundle).read_bytes(), _trust(args, load_config(args)))
+            payload["params"] = bd.shown(payload["params"])
             lines = [f"signature ok: version {payload['version']}, terminal {payload['terminal_id']}, "
                      f"expires {payload['expires'] or 'never'}"]
             if args.action == "show":
@@ -167,11 +188,18 @@ def run_bundle(args: argparse.Namespace) -> int:
             emit(args, payload, lines)
         elif args.action == "apply":
             cfg = load_config(args)
-            payload = bd.Installed(journal_path(args)).apply(Path(args.bundle).read_bytes(), args.trust,
-                                                             cfg.terminal.id)
-            emit(args, {"installed": payload["version"]}, [f"installed bundle version {payload['version']}"])
+            busy = _batch_open(args)          # holds the data dir's lock: no sale runs while parameters change
+            done = bd.Installed(journal_path(args)).apply(Path(args.bundle).read_bytes(), _trust(args, cfg),
+                                                          load_base_config(args), batch_open=busy)
+            if done["pending"]:
+                line = (f"bundle version {done['version']} installed, waiting for settlement: it changes "
+                        f"{'; '.join(done['changes'])} and the open batch holds transactions")
+            else:
+                line = f"installed bundle version {done['version']}"
+            emit(args, {"installed": done["version"], "pending": done["pending"], "changes": done["changes"]},
+                 [line])
         else:
-            version = bd.Installed(journal_path(args)).rollback()
+            version = bd.Installed(journal_path(args)).rollback(load_base_config(args), batch_open=_batch_open(args))
             emit(args, {"current": version}, [f"bundle version {version} is current again"])
     except (bd.BundleError, OSError) as e:
         raise UsageError(f"bundle: {e}") from None

@@ -5,6 +5,7 @@ import argparse
 
 from terminal.cli.common import UsageError, add_common, emit, load_config, open_journal, open_link
 from terminal.cli.options import txn_id
+from terminal.i18n.text import _
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,14 +44,32 @@ def run_settle(args: argparse.Namespace) -> int:
         engine.link.close()
     slip = slip_for(r, engine.journal, cfg, engine.clock.now().local)
     lines = render(slip)
+    promoted = None
+    if r.outcome == "closed":
+        engine.journal.close()              # a pending bundle may start a new journal (a new terminal id)
+        promoted = _promote_bundle(args)
+    if promoted:
+        lines = lines + [_("parameter bundle version {version} now in force: {changes}").format(
+            version=promoted["version"], changes="; ".join(promoted["changes"]))]
     emit(args, {"batch": r.batch, "outcome": r.outcome, "message": r.message, "credits_count": r.credits[0],
                 "credits_amount": r.credits[1], "debits_count": r.debits[0], "debits_amount": r.debits[1],
                 "uploaded": r.uploaded, "response_code": r.response_code, "local_time": slip.when.isoformat(),
                 "by_kind": {k: {"count": c.count, "amount": c.amount}
                             for k, c in zip(("sales", "refunds", "voided"), slip.kinds)},
                 "by_brand": {b: {"count": c.count, "amount": c.amount} for b, c in zip(slip.brand_keys, slip.brands)},
-                "settlement_note": slip.money_line, "slip": lines}, lines)
+                "settlement_note": slip.money_line, "slip": lines, "bundle_promoted": promoted}, lines)
     return r.exit_code
+
+
+def _promote_bundle(args: argparse.Namespace) -> dict | None:
+    """The batch closed: a signed bundle that was waiting for it (it changes the batch's identity) is made
+    current now (firmware_tools/bundle.py promote_pending)."""
+    from firmware_tools.bundle import BundleError, Installed
+    from terminal.cli.common import journal_path, load_base_config
+    try:
+        return Installed(journal_path(args)).promote_pending(load_base_config(args))
+    except BundleError as e:
+        raise UsageError(f"settled, but the waiting bundle could not be made current: {e}") from None
 
 
 def run_void(args: argparse.Namespace) -> int:

@@ -34,15 +34,17 @@ def default_data_dir() -> Path:
 
 def load_config(args: argparse.Namespace) -> Config:
     """The configuration the command runs on: --config, $POSTERM_CONFIG, $XDG_CONFIG_HOME/posterm/config.toml,
-    /etc/posterm/config.toml, else the built-in demo parameters; --host over [host] address. Loaded once per
-    process (main's preflight checks it whole before anything runs)."""
+    /etc/posterm/config.toml, else the built-in demo parameters; the installed signed parameter bundle over
+    them; --host over [host] address. Loaded once per process (main's preflight checks it whole before anything
+    runs)."""
     cached = getattr(args, "_config", None)
     if cached is not None:
         return cached
     from dataclasses import replace
 
-    from terminal.config import ConfigError, discover, load
-    cfg = load(discover(getattr(args, "config", None)))
+    from firmware_tools.bundle import Installed
+    from terminal.config import ConfigError
+    cfg = Installed(journal_path(args)).configure(load_base_config(args))   # the installed bundle over the file
     host = getattr(args, "host", None)
     if host is not None:
         from terminal.link.client import Endpoint
@@ -55,8 +57,18 @@ def load_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def load_base_config(args: argparse.Namespace) -> Config:
+    """The config file's parameters alone, without the installed bundle: what a new bundle replaces."""
+    cached = getattr(args, "_base_config", None)
+    if cached is None:
+        from terminal.config import discover, load
+        cached = args._base_config = load(discover(getattr(args, "config", None)))
+    return cached
+
+
 def journal_path(args: argparse.Namespace) -> Path:
-    return Path(args.data_dir) if args.data_dir else default_data_dir()
+    data_dir = getattr(args, "data_dir", None)
+    return Path(data_dir) if data_dir else default_data_dir()
 
 
 def open_journal(args: argparse.Namespace, *, transacting: bool = False):

@@ -79,15 +79,22 @@ def read_entries(path: str | Path) -> list[CaPublicKey]:
     return [_from_json(entry, str(path)) for entry in entries]
 
 
+def _verified(key: CaPublicKey) -> CaPublicKey:
+    if key.computed_checksum() != key.checksum:
+        raise ConfigError(f"{key.source}: CA key {key.rid.hex().upper()}/{key.index:02X}: checksum does not match "
+                          "(Book 2 11.2.2)")
+    return key
+
+
+def load_entry(entry: dict, source: str) -> CaPublicKey:
+    """One key in the file format (a bundle's [[ca_key]] table), its checksum verified."""
+    return _verified(_from_json(entry, source))
+
+
 def load_keys(path: str | Path) -> list[CaPublicKey]:
     """Load and verify a JSON key file: every checksum must match, or the whole file is refused (a
     transcription error in one key must not go unnoticed)."""
-    keys = read_entries(path)
-    for key in keys:
-        if key.computed_checksum() != key.checksum:
-            raise ConfigError(f"{path}: CA key {key.rid.hex().upper()}/{key.index:02X}: checksum does not match "
-                              "(Book 2 11.2.2)")
-    return keys
+    return [_verified(key) for key in read_entries(path)]
 
 
 class KeyStore:

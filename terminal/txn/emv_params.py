@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from terminal.config import Config, KeysConfig, is_loopback
-from terminal.emv.capk import store_for
+from terminal.emv.capk import KeyStore, store_for
 from terminal.emv.config import EmvTerminalData
 
 
@@ -26,8 +26,18 @@ def ca_key_set(cfg: Config) -> str:
 
 
 def emv_config(cfg: Config, contactless: bool) -> EmvTerminalData:
+    """The kernel's data. An installed bundle (cfg.bundle) brings its own AID list, each AID with its own floor
+    limit, action codes and contactless limits, and CA keys on top of the [emv] ca_keys set; without one, every
+    default AID takes [limits] floor_limit."""
     base = EmvTerminalData()
-    aids = tuple(replace(a, floor_limit=cfg.limits.floor_limit) for a in base.aids)
+    bundle = getattr(cfg, "bundle", None)
+    if bundle is not None and bundle.aids is not None:
+        aids = bundle.aids
+    else:
+        aids = tuple(replace(a, floor_limit=cfg.limits.floor_limit) for a in base.aids)
     extra = getattr(getattr(cfg, "emv", None), "extra_ca_keys", "")
+    ca_keys = store_for(ca_key_set(cfg), extra)
+    if bundle is not None and bundle.ca_keys:
+        ca_keys = KeyStore([*ca_keys.keys(), *bundle.ca_keys])   # the bundle's key wins for the same RID/index
     return replace(base, country_code=cfg.terminal.country, currency_code=cfg.terminal.currency, aids=aids,
-                   contactless_interface=contactless, ca_keys=store_for(ca_key_set(cfg), extra))
+                   contactless_interface=contactless, ca_keys=ca_keys)
