@@ -135,7 +135,7 @@ class Installed:
     def state(self) -> dict:
         try:
             state = json.loads(self.state_path.read_text())
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):   # nothing installed (a bad data dir is reported by name)
             state = {}
         return {"current": state.get("current"), "previous": state.get("previous"), "pending": state.get("pending")}
 
