@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tls-key", metavar="PEM", help="and this private key")
     p.add_argument("--tls-client-ca", metavar="PEM",
                    help="require a client certificate signed by this CA (mutual TLS)")
+    p.add_argument("--out-of-order", action="store_true",
+                   help="answer requests that arrive together (a terminal's store-and-forward window) newest first")
     p.set_defaults(run=run)
 
 
@@ -50,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as e:
             raise UsageError(f"TLS certificate or key: {e}") from None
     server = HostServer((args.bind, args.port), cfg.keys.mac_key, ledger=Ledger(args.ledger or ":memory:"),
-                        rules=rules, policy=HostPolicy(merchants=set(args.merchant), pin_key=cfg.keys.pin_key), tls=tls)
+                        rules=rules, policy=HostPolicy(merchants=set(args.merchant), pin_key=cfg.keys.pin_key), tls=tls,
+                        out_of_order=args.out_of_order)
     print(f"host-sim listening on {args.bind}:{server.port}", flush=True)
     try:
         server.serve_forever()

@@ -36,7 +36,11 @@ class _Handler(socketserver.BaseRequestHandler):
                 log.warning("TLS handshake failed: %s", e)
                 return
         decoder = FrameDecoder()
+        out = _HeldAnswers(sock) if self.server.out_of_order else sock
         while True:
+            if isinstance(out, _HeldAnswers) and out.held and not out.more_within(OUT_OF_ORDER_LINGER_S):
+                if not out.flush_reversed():
+                    return
             try:
                 data = sock.recv(65536)
             except OSError:
@@ -50,12 +54,41 @@ class _Handler(socketserver.BaseRequestHandler):
                 return
             for raw in frames:
                 try:
-                    keep = self.server.respond(sock, raw)
+                    keep = self.server.respond(out, raw)
                 except Exception:  # a simulator bug must show, not look like a network fault
                     log.exception("host simulator failed on a request; closing the connection")
                     keep = False
                 if not keep:
                     return
+
+
+OUT_OF_ORDER_LINGER_S = 0.02
+
+
+class _HeldAnswers:
+    """--out-of-order: answers are held while more requests keep coming (within OUT_OF_ORDER_LINGER_S of each
+    other), then sent newest first. A terminal with several requests outstanding (a store-and-forward window)
+    gets its answers in the reverse order of its requests; one request alone is answered as usual."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.held: list[bytes] = []
+
+    def sendall(self, data: bytes) -> None:
+        self.held.append(data)
+
+    def more_within(self, seconds: float) -> bool:
+        import select
+        return bool(select.select([self.sock], [], [], seconds)[0])
+
+    def flush_reversed(self) -> bool:
+        held, self.held = self.held[::-1], []
+        try:
+            for data in held:
+                self.sock.sendall(data)
+        except OSError:
+            return False
+        return True
 
 
 class HostServer(socketserver.ThreadingTCPServer):
@@ -64,9 +97,10 @@ class HostServer(socketserver.ThreadingTCPServer):
 
     def __init__(self, address: tuple[str, int], mac_key: bytes, ledger: Ledger | None = None,
                  rules: list[Rule] | None = None, policy: HostPolicy | None = None,
-                 tls: ssl.SSLContext | None = None) -> None:
+                 tls: ssl.SSLContext | None = None, out_of_order: bool = False) -> None:
         super().__init__(address, _Handler)
         self.tls = tls
+        self.out_of_order = out_of_order  # answers to pipelined requests newest first (_HeldAnswers)
         self.mac_key = mac_key
         self.ledger = ledger or Ledger()
         self.logic = HostLogic(self.ledger, policy)

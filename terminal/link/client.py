@@ -123,6 +123,17 @@ class HostLink:
                 self.close()
                 raise LinkClosed(f"connection lost while sending: {e}") from None
 
+    def send_more(self, message: bytes) -> None:
+        """Another request on the connection in use, whose answers to earlier requests may already be waiting
+        (a store-and-forward window): no stale check, which would take those answers for unsolicited bytes."""
+        if self._sock is None:
+            raise LinkClosed("the connection under the window is gone")
+        try:
+            self._sock.sendall(frame(message))
+        except OSError as e:
+            self.close()
+            raise LinkClosed(f"connection lost while sending: {e}") from None
+
     def receive(self, timeout_s: float, *, idle: Callable[[], None] | None = None) -> bytes:
         """Wait for the one response frame to the request just sent. `idle` runs every IDLE_TICK_S while
         nothing has come: the driver loop reads the keypad there, so an operator is never ignored."""

@@ -138,6 +138,16 @@ class FailoverLink:
             self._failed(str(e))
             raise
 
+    def send_more(self, message: bytes) -> None:
+        """Another request of a window on the connection in use (client.HostLink.send_more)."""
+        link = self._link_in_use()
+        self.last_address = link.address
+        try:
+            link.send_more(message)
+        except LinkError as e:
+            self._failed(str(e))
+            raise
+
     def receive(self, timeout_s: float, *, idle: Callable[[], None] | None = None) -> bytes:
         link = self._link_in_use()
         try:

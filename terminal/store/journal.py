@@ -290,6 +290,10 @@ class Journal:
     def saf_record(self, done: SafOutcome | None = None, attempt: tuple[int, float] | None = None) -> None:
         self._outcome(lambda: self.saf.record(done, attempt))
 
+    def saf_record_many(self, done: list[SafOutcome], attempts: list[tuple[int, float]]) -> None:
+        """The outcomes of a window's answers and the attempts of its next messages, in one commit."""
+        self._outcome(lambda: self.saf.record_many(done, attempts))
+
     def saf_attempt(self, saf_id: int, next_at: float) -> None:
         self._outcome(lambda: self.saf.attempt(saf_id, next_at))
 

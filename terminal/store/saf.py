@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from typing import Callable
+from typing import Callable, Sequence
 
 from terminal.store.counters import Counters
 from terminal.store.db import Database
@@ -91,18 +91,23 @@ class SafQueue:
         next try a repeat. Folding the previous outcome into it saves one fsync per message; if the process
         dies before that commit, the delivered entry is simply sent again as a repeat and the host answers it
         idempotently."""
-        if done is None and attempt is None:
+        self.record_many([done] if done else [], [attempt] if attempt else [])
+
+    def record_many(self, done: Sequence[SafOutcome], attempts: Sequence[tuple[int, float]]) -> None:
+        """record() for a window (txn/saf_window.py): the outcomes of every answer that came in and the attempts
+        of every message about to leave, in ONE commit."""
+        if not done and not attempts:
             return
         at = self.db.now()
         with self.db.write() as conn:
-            if done is not None:
-                state = SafState(done.state)
+            for d in done:
+                state = SafState(d.state)
                 conn.execute("UPDATE saf SET state=?, sealed=CASE WHEN ? THEN NULL ELSE sealed END, updated_at=?"
-                             " WHERE id=?", (state.value, state is SafState.DELIVERED, at, done.saf_id))
-                self.txns.move(conn, done.txn_id, done.txn_state, done.reason, at, rrn=done.rrn)
-            if attempt is not None:
+                             " WHERE id=?", (state.value, state is SafState.DELIVERED, at, d.saf_id))
+                self.txns.move(conn, d.txn_id, d.txn_state, d.reason, at, rrn=d.rrn)
+            for saf_id, next_at in attempts:
                 conn.execute("UPDATE saf SET attempts=attempts+1, next_at=?, updated_at=? WHERE id=?",
-                             (attempt[1], at, attempt[0]))
+                             (next_at, at, saf_id))
 
     def attempt(self, saf_id: int, next_at: float) -> None:
         self.record(attempt=(saf_id, next_at))

@@ -25,7 +25,7 @@ from terminal.store.journal import SafOutcome
 from terminal.store.states import TxnState
 from terminal.txn.clock import SYSTEM, Clock
 from terminal.txn.crashpoints import NONE, CrashPoints
-from terminal.txn.exchange import NoAnswer, NotSent, Request, address_of, exchange
+from terminal.txn.exchange import Answered, NoAnswer, NotSent, Request, address_of, exchange
 from terminal.txn.sealing import SealError, unseal
 
 # Host answers that close an entry, per kind, with the journal line for each.
@@ -81,12 +81,45 @@ def _expired(cfg: Config, entry: SafRow, now: float) -> str:
     return ""
 
 
+def pending_in_order(journal: Journal) -> list[tuple[SafRow, TxnRow]]:
+    """Every pending reversal, oldest first, then every pending advice, oldest first."""
+    pending = journal.saf_pending_with_txn()
+    return [p for p in pending if p[0].kind == "reversal"] + [p for p in pending if p[0].kind != "reversal"]
+
+
+def buildable(cfg: Config, entry: SafRow, txn: TxnRow, now: float, clock: Clock) -> tuple[str, bytes] | str:
+    """The message (MTI, wire), or why it cannot be sent any more ('needs attention')."""
+    why = _expired(cfg, entry, now)
+    if why:
+        return why
+    try:
+        return message_for(cfg, txn, entry, clock.now().utc)
+    except (SealError, MessageError) as e:
+        return f"cannot be built: {e}"
+
+
+def acknowledged(entry: SafRow, mti: str, reply: Answered) -> SafOutcome | str:
+    """The outcome to record when the host's answer closes the entry, else why the host refused it (the entry
+    stays pending)."""
+    code = str(reply.message.fields.get(39))
+    done = DONE[entry.kind].get(code)
+    if done:
+        rrn = reply.message.fields.get(37) if entry.kind == "advice" else None
+        return SafOutcome(entry.id, entry.txn_id, FINAL_STATE[entry.kind], f"{done} ({mti}, code {code})",
+                          rrn=str(rrn) if rrn else None)
+    return f"host answered {code} to the {mti}"
+
+
 def drain(cfg: Config, journal: Journal, link: HostLink, clock: Clock = SYSTEM, *, force: bool = False,
           crash: CrashPoints = NONE, progress=None) -> DrainReport:
     """Deliver what is due. `force` ignores backoff (an operator's `saf flush`, or a one-shot command that must
     clear reversals before its own request). `progress("saf", n, m)` before the n-th of m deliveries and
-    `progress(None, 0, 0)` at the end: display only (Driver.progress)."""
+    `progress(None, 0, 0)` at the end: display only (Driver.progress). With `[saf] window` above 1 and a link
+    that can hold several requests, the window drain (saf_window.py) runs; else one message at a time."""
     try:
+        if cfg.saf.window > 1 and hasattr(link, "receive_any") and hasattr(link, "send_more"):
+            from terminal.txn import saf_window
+            return saf_window.drain(cfg, journal, link, clock, force=force, crash=crash, progress=progress)
         return _drain(cfg, journal, link, clock, force, crash, progress)
     finally:
         if progress is not None:
@@ -97,8 +130,7 @@ def _drain(cfg: Config, journal: Journal, link: HostLink, clock: Clock, force: b
            progress) -> DrainReport:
     report = DrainReport()
     now = clock.now().epoch
-    pending = journal.saf_pending_with_txn()
-    ordered = [p for p in pending if p[0].kind == "reversal"] + [p for p in pending if p[0].kind != "reversal"]
+    ordered = pending_in_order(journal)
     blocked = False
     carry: SafOutcome | None = None  # the last delivery's outcome, committed with the next attempt
 
@@ -109,23 +141,13 @@ def _drain(cfg: Config, journal: Journal, link: HostLink, clock: Clock, force: b
             report.blocking_stan = txn.stan
         report.error = report.error or error
 
-    def build(entry: SafRow, txn: TxnRow) -> tuple[str, bytes] | str:
-        """The message, or why it cannot be sent any more ('needs attention')."""
-        why = _expired(cfg, entry, now)
-        if why:
-            return why
-        try:
-            return message_for(cfg, txn, entry, clock.now().utc)
-        except (SealError, MessageError) as e:
-            return f"cannot be built: {e}"
-
     prebuilt: dict[int, tuple[str, bytes] | str] = {}
 
     def build_next(i: int) -> None:
         """Runs while the host is working on message i: the next message is pure CPU work, done in the wait."""
         if i + 1 < len(ordered) and (force or ordered[i + 1][0].next_at <= now):
             nxt, nxt_txn = ordered[i + 1]
-            prebuilt[nxt.id] = build(nxt, nxt_txn)
+            prebuilt[nxt.id] = buildable(cfg, nxt, nxt_txn, now, clock)
 
     for i, (entry, txn) in enumerate(ordered):
         if blocked or (not force and entry.next_at > now):
@@ -134,7 +156,7 @@ def _drain(cfg: Config, journal: Journal, link: HostLink, clock: Clock, force: b
             continue
         if progress is not None:
             progress("saf", float(i + 1), float(len(ordered)))
-        built = prebuilt.pop(entry.id, None) or build(entry, txn)
+        built = prebuilt.pop(entry.id, None) or buildable(cfg, entry, txn, now, clock)
         why, (mti, wire) = (built, ("", b"")) if isinstance(built, str) else ("", built)
         if why:
             journal.saf_record(done=carry)
@@ -181,10 +203,4 @@ def _deliver_one(cfg: Config, link: HostLink, entry: SafRow, mti: str, wire: byt
         return NoAnswer(reply.why)
     if isinstance(reply, NoAnswer):
         return reply
-    code = str(reply.message.fields.get(39))
-    done = DONE[entry.kind].get(code)
-    if done:
-        rrn = reply.message.fields.get(37) if entry.kind == "advice" else None
-        return SafOutcome(entry.id, entry.txn_id, FINAL_STATE[entry.kind], f"{done} ({mti}, code {code})",
-                          rrn=str(rrn) if rrn else None)
-    return f"host answered {code} to the {mti}"
+    return acknowledged(entry, mti, reply)
