@@ -10,6 +10,7 @@ import argparse
 
 from terminal.cli.common import emit
 from terminal.cli.options import add_common
+from terminal.i18n.text import N_
 
 
 # The names alone, for the parser (tests/cli/test_cli.py checks they are demo_scenarios.SCENARIOS' keys).
@@ -36,12 +37,13 @@ def run(args: argparse.Namespace) -> int:
     import tempfile
 
     from terminal.cli.demo_scenarios import SCENARIOS
+    from terminal.i18n.text import _
     if args.list:
         from drivers.emulated.msr_tracks import TEST_CARDS
         from drivers.emulated.vcard import profile_names
         print("scenarios:")
         for name, s in SCENARIOS.items():
-            print(f"  {name:22} {s.about}")
+            print(f"  {name:22} {_(s.about)}")
         print("chip card profiles (emulated:NAME):", ", ".join(sorted(profile_names())))
         print("magstripe cards (emulated-swipe:NAME):", ", ".join(sorted(TEST_CARDS)))
         return 0
@@ -49,31 +51,38 @@ def run(args: argparse.Namespace) -> int:
         return _run(args, SCENARIOS[args.scenario], args.data_dir or tmp)
 
 
+SAF_KINDS = {"reversal": N_("reversal"), "advice": N_("advice")}
+OUTCOME_WORDS = {"approved": N_("approved"), "offline_approved": N_("approved offline"), "declined": N_("declined"),
+                 "reversed": N_("reversed"), "not_sent": N_("not sent"), "cancelled": N_("cancelled"),
+                 "closed": N_("batch closed")}
+
+
 def _end_of_day(cfg, driver, out: list[str]) -> tuple[str, dict]:
     """A second sale, swiped, then voided by the merchant; then the batch is settled with the host."""
     from terminal.cli.reader_spec import parse_reader
     from terminal.cli.sale_session import card_source
-    from terminal.i18n.money import format_amount
+    from terminal.i18n.text import _
     from terminal.txn.cards import KnownCard
     from terminal.txn.explain import explain
     from terminal.txn.records import CardInput
-    from terminal.txn.settle import settle
     from terminal.txn.engine import Engine
+    from terminal.txn.settle import settle
+    from terminal.txn.settle_slip import render, slip_for
 
     journal = driver.journal
     second = driver.sale("purchase", 500, card_source(parse_reader("emulated-swipe:magstripe")))
-    out.append(f"second sale, swiped: {second.message} (transaction {second.id})")
+    out.append(_("second sale, swiped: {message} (transaction {id})", message=_(second.message), id=second.id))
     original = journal.txn(second.id)
     void = driver.sale("void", original.amount, KnownCard(CardInput(original.entry_mode, original.masked_pan)),
                        original=original)
-    out.append(f"merchant voids transaction {second.id}: {void.message} (transaction {void.id})")
-    r = settle(Engine(cfg, journal, driver.link))
-    cur = cfg.terminal.currency
-    out += ["", f"settlement: {r.message}",
-            f"  sales   {r.debits[0]:4d}  {format_amount(r.debits[1], cur):>16}",
-            f"  refunds {r.credits[0]:4d}  {format_amount(r.credits[1], cur):>16}", ""]
+    out.append(_("merchant voids transaction {original}: {message} (transaction {id})", original=second.id,
+                 message=_(void.message), id=void.id))
+    engine = Engine(cfg, journal, driver.link)
+    r = settle(engine)
+    out += ["", _("settlement: {message}", message=_(r.message)), *render(slip_for(r, journal, cfg,
+                                                                                  engine.clock.now().local)), ""]
     for t in reversed(journal.txns()):
-        out.append(f"  transaction {t.id}: {explain(t, journal)}")
+        out.append("  " + _("transaction {id}: {explanation}", id=t.id, explanation=_(explain(t, journal))))
     return r.outcome, {"batch": r.batch, "outcome": r.outcome, "debits": r.debits, "credits": r.credits}
 
 
@@ -91,13 +100,14 @@ def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
     from terminal.i18n.dates import format_datetime
     from terminal.receipt import receipt
     from terminal.store import Journal
+    from terminal.i18n.text import _
     from terminal.txn.explain import explain
     from terminal.txn.loop import Driver
 
     cfg = Config()
     server = None
     if sc.host_up:
-        server, _ = start(cfg.keys.mac_key, rules=[parse_rule(r) for r in sc.rules],
+        server, _thread = start(cfg.keys.mac_key, rules=[parse_rule(r) for r in sc.rules],
                           policy=HostPolicy(merchants=set(sc.merchants)))
         address = f"127.0.0.1:{server.port}"
     else:
@@ -105,9 +115,10 @@ def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
     cfg = replace(cfg, host=replace(cfg.host, address=address, timeout_s=sc.host_timeout_s or cfg.host.timeout_s,
                                     connect_timeout_s=2.0),
                   limits=replace(cfg.limits, floor_limit=sc.floor_limit))
-    out: list[str] = [f"posterm demo: {args.scenario} - {sc.about}",
-                      f"(card {sc.reader}; host simulator at {address}{'' if sc.host_up else ', not running'};"
-                      f" journal in {data_dir})", ""]
+    where = (_("(card {reader}; host simulator at {address}; journal in {data})") if sc.host_up else
+             _("(card {reader}; host simulator at {address}, not running; journal in {data})"))
+    out: list[str] = [_("posterm demo: {scenario} - {about}", scenario=args.scenario, about=_(sc.about)),
+                      where.format(reader=sc.reader, address=address, data=data_dir), ""]
     shown: list[Screen] = []
 
     def show(s: Screen) -> None:
@@ -116,7 +127,7 @@ def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
             out.extend(["  " + line for line in render_lines(s)])
             shown.append(s)
 
-    out.append(f"operator keys: {sc.keys}")
+    out.append(_("operator keys: {keys}", keys=sc.keys))
     operator = scripted_operator(sc.keys, cfg, show=show)
     amount = keyed_amount(operator)
     journal = Journal(f"{data_dir}/journal.sqlite3")
@@ -135,22 +146,24 @@ def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
                                  pinpad=emulated_pinpad(cfg, spec, None), on_request_sent=pull)
             emv = driver.last_core.outcome
             if spec.kind == "emulated" and emv is not None:
-                out.append(f"chip: {emv.application_label or emv.application or '-'}, cardholder verification "
-                           f"{emv.cvm or '-'}, TVR {emv.tvr.hex().upper()}, {emv.apdu_count} APDUs, "
-                           f"cryptogram {emv.cryptogram or '-'}")
+                out.append(_("chip: {application}, cardholder verification {cvm}, TVR {tvr}, {count} APDUs, "
+                             "cryptogram {cryptogram}", application=emv.application_label or emv.application or "-",
+                             cvm=emv.cvm or "-", tvr=emv.tvr.hex().upper(), count=emv.apdu_count,
+                             cryptogram=emv.cryptogram or "-"))
                 if sc.pull_card_when_online:
-                    out.append("(the card was pulled while the request was at the host)")
+                    out.append(_("(the card was pulled while the request was at the host)"))
                 out.append("")
             if result.id is None and result.reason:
-                out.append(f"nothing was sent to the host ({result.reason})")
+                out.append(_("nothing was sent to the host ({reason})", reason=result.reason))
             if result.outcome in ("approved", "offline_approved"):
                 out += receipt(cfg, result, format_datetime(dt.datetime.now()))
             if result.id is not None:
-                out.append(f"journal: transaction {result.id}: {explain(journal.txn(result.id), journal)}")
+                out.append(_("journal: transaction {id}: {explanation}", id=result.id,
+                             explanation=_(explain(journal.txn(result.id), journal))))
                 pending = journal.saf_pending()
                 if pending:
-                    out.append(f"store-and-forward: {len(pending)} message(s) waiting for the host "
-                               f"({', '.join(e.kind for e in pending)})")
+                    out.append(_("store-and-forward: {count} message(s) waiting for the host ({kinds})",
+                                 count=len(pending), kinds=", ".join(_(SAF_KINDS.get(e.kind, e.kind)) for e in pending)))
             outcome, result_json = result.outcome, result.to_json()
             if sc.end_of_day and result.outcome == "approved":
                 outcome, day = _end_of_day(cfg, driver, out)
@@ -163,7 +176,9 @@ def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
             server.shutdown()
             server.server_close()
     ok = outcome == sc.expect
-    out.append(f"scenario {'ended as expected' if ok else 'DID NOT end as expected'}: {outcome}"
-               + ("" if ok else f" (expected {sc.expect})"))
+    said = {o: OUTCOME_WORDS.get(o, o) for o in (outcome, sc.expect)}
+    out.append(_("scenario ended as expected: {outcome}", outcome=said[outcome]) if ok else
+               _("scenario DID NOT end as expected: {outcome} (expected {expected})", outcome=said[outcome],
+                 expected=said[sc.expect]))
     emit(args, result_json | {"scenario": args.scenario, "as_expected": ok, "outcome": outcome}, out)
     return 0 if ok else 3

@@ -68,7 +68,8 @@ def explain(row: TxnRow, journal: Journal) -> str:
     if s == "sending":
         return _("in doubt: sent, outcome unknown; reversed when the terminal restarts")
     if s == "not_sent":
-        return _("not sent, customer not charged ({why})").format(why=row.message or _("host unreachable"))
+        why = _(row.message) if row.message else _("host unreachable")
+        return _("not sent, customer not charged ({why})").format(why=why)
     if s == "needs_attention":
         return _("NEEDS ATTENTION: the host could not be told; call the acquirer with this STAN")
     if s == "voided":

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from terminal.card.brand import brand_of
+from terminal.i18n.dates import format_datetime
 from terminal.i18n.money import format_amount
 from terminal.i18n.text import _
 from terminal.iso8583.response_codes import lookup
@@ -74,7 +75,7 @@ def slip_of(result: SettleResult, rows: list[TxnRow], *, merchant_id: str, termi
     brands = tuple(Count(_brand_word(b), *per_brand[b]) for b in keys)
     closed = result.outcome == "closed"
     if result.response_code:
-        answer = f"{result.response_code} {lookup(result.response_code).meaning}"
+        answer = f"{result.response_code} {_(lookup(result.response_code).meaning)}"
     else:
         answer = _("no answer")
     if closed:
@@ -137,7 +138,7 @@ def render(slip: SettlementSlip, width: int = 32) -> list[str]:
     lines = ["=" * width, " " * ((width - width_of(title)) // 2) + title,
              _row(_("MERCHANT ID"), slip.merchant_id, width), _row(_("TERMINAL ID"), slip.terminal_id, width),
              _row(_("BATCH"), f"{slip.batch:06d}", width),
-             _row(_("DATE/TIME"), f"{slip.when:%Y-%m-%d %H:%M:%S}", width), "-" * width]
+             _row(_("DATE/TIME"), format_datetime(slip.when), width), "-" * width]
     lines += _table(_("BY KIND"), slip.kinds, slip.currency, width)
     lines.append(_row(_("NET"), format_amount(slip.net, slip.currency), width))
     lines.append("-" * width)
