@@ -2,57 +2,16 @@
 send-keys, the screen read back with capture-pane. And the same command fed by a --keys script."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 POSTERM = str(Path(sys.executable).with_name("posterm"))
-DEADLINE_S = 30.0
 TERMINAL_TABLES = ('[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
                    '[host]\naddress = "127.0.0.1:9"\n[keys]\nmac_key = "00112233445566778899AABBCCDDEEFF"\n')
-
-
-class Tmux:
-    """One private tmux server (its own socket) running a shell in an 80x30 window."""
-
-    def __init__(self) -> None:
-        self.socket = f"posterm-keypad-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self.tmux("new-session", "-d", "-s", "op", "-x", "80", "-y", "30", "bash --norc --noprofile")
-
-    def tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
-                              text=True).stdout
-
-    def keys(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "op", *keys)
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "op")
-
-    def wait_for(self, *texts: str, absent: str | None = None) -> str:
-        deadline = time.monotonic() + DEADLINE_S
-        while True:
-            shown = self.screen()
-            if all(t in shown for t in texts) and (absent is None or absent not in shown):
-                return shown
-            if time.monotonic() > deadline:
-                raise AssertionError(f"screen never showed {texts!r} (absent {absent!r}):\n{shown}")
-            time.sleep(0.05)
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
-
-
-@pytest.fixture
-def tmux():
-    session = Tmux()
-    yield session
-    session.close()
 
 
 def test_operator_session_in_a_real_terminal(tmux, tmp_path):
