@@ -82,6 +82,13 @@ class MerchantConfig:
 
 
 @dataclass(frozen=True)
+class SettlementConfig:
+    # `posterm run` settles by itself at this local time of day, HH:MM (terminal/txn/auto_settle.py); "" = never.
+    auto_at: str = ""
+    retry_s: float = 60.0   # a failed automatic settlement is tried again after this, then twice as long each time
+
+
+@dataclass(frozen=True)
 class LimitsConfig:
     floor_limit: int = 0
     max_amount: int = 100_000_000
@@ -131,6 +138,7 @@ class Config:
     saf: SafConfig = SafConfig()
     journal: JournalConfig = JournalConfig()
     merchant: MerchantConfig = MerchantConfig()
+    settlement: SettlementConfig = SettlementConfig()
     reader: ReaderConfig = ReaderConfig()
     provisioning: ProvisioningConfig = ProvisioningConfig()
     keypad: dict = field(default_factory=dict)  # validated by terminal.keypad.settings, which owns its meaning
@@ -147,6 +155,16 @@ def _line(n: int) -> Any:
             raise ValueError(f"expected one line of at most {n} printable characters")
         return v
     return check
+
+
+def _time_of_day(v: Any) -> str:
+    """HH:MM, 00:00 to 23:59, or "" (off)."""
+    if v == "":
+        return v
+    if not (isinstance(v, str) and len(v) == 5 and v[2] == ":" and v.isascii() and v[:2].isdigit()
+            and v[3:].isdigit() and int(v[:2]) <= 23 and int(v[3:]) <= 59):
+        raise ValueError('expected a local time of day "HH:MM" from "00:00" to "23:59", or "" (never)')
+    return v
 
 
 def _digits(n: int) -> Any:
@@ -270,6 +288,7 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
                         "window": _count(1, 64)}),
     "journal": (JournalConfig, {"keep_days": _count(0, 36_500)}),
     "merchant": (MerchantConfig, {"settlement_note": _line(200)}),
+    "settlement": (SettlementConfig, {"auto_at": _time_of_day, "retry_s": _number(1, 3600)}),
     "limits": (LimitsConfig, {"floor_limit": _minor_units, "max_amount": _minor_units}),
     "emv": (EmvConfig, {"ca_keys": _ca_key_set, "extra_ca_keys": _ca_key_file}),
     "reader": (ReaderConfig, {"spec": _reader_spec, "card_timeout_s": _number(1, 300)}),

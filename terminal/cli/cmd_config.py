@@ -63,6 +63,10 @@ keep_days = 90                  # settled batches older than this move to the ap
 settlement_note = ""            # on the settlement slip: when the money arrives, e.g.
                                 # "T+1: funds reach your account the next working day"
 
+[settlement]
+auto_at = ""                    # posterm run settles by itself at this local time, e.g. "23:30" ("": never)
+retry_s = 60                    # a failed automatic settlement retries after this, doubling (1-3600 s)
+
 [reader]
 # spec = "pcsc"                 # the card reader when --reader is not given: pcsc, pcsc:NAME,
                                 # serial:/dev/ttyUSB0?protocol=msr605 (none: --reader is required)

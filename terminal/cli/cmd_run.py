@@ -47,6 +47,24 @@ def _operator(args: argparse.Namespace, cfg, display):
     return KeypadOperator(KeypadFSM(settings), source, time.monotonic, display.show)
 
 
+class ReadyScreen:
+    """The operator's display, with the end of day's notice on the READY screen (terminal/txn/end_of_day.py)."""
+
+    def __init__(self, display) -> None:
+        self.display, self.operator, self.end_of_day = display, None, None
+
+    def show(self, screen) -> None:
+        from terminal.keypad.states import State
+        if self.end_of_day is not None and self.operator is not None and self.operator.fsm.state is State.IDLE:
+            screen = self.end_of_day.ready_screen(screen)
+        self.display.show(screen)
+
+    def poll(self) -> None:
+        """On the READY screen: settle if it is time, then show READY again with what the operator must know."""
+        if self.end_of_day is not None and self.end_of_day.poll():
+            self.show(self.operator.fsm.screen)
+
+
 def run(args: argparse.Namespace) -> int:
     # Imported here so `posterm --help` does not pay for the keypad.
     import datetime as dt
@@ -67,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     display = TextDisplay(sys.stdout.write, sys.stdout.flush, redraw=args.keys is None and sys.stdout.isatty())
     cfg = load_config(args)   # errors: exit 2 (config, keys script, key map), 4 (keypad device), by main
     specs = [parse_reader(r) for r in (args.reader or [reader_from(args, cfg)])]
-    operator = _operator(args, cfg, display)
+    ready = ReadyScreen(display)   # the READY screen carries the end of day's notice (a settlement to retry)
+    operator = ready.operator = _operator(args, cfg, ready)
     journal = open_journal(args, transacting=True)
     link = open_link(cfg)
     driver = Driver(cfg, journal, link, crash=crashpoints.from_env())
@@ -75,6 +94,13 @@ def run(args: argparse.Namespace) -> int:
     worker = SafWorker(cfg, journal_path(args) / "journal.sqlite3")
     worker.start()
     readers = [(spec, emulated_pinpad(cfg, spec, args.pin)) for spec in specs]
+    if cfg.settlement.auto_at:
+        from terminal.txn.auto_settle import AutoSettle
+        from terminal.txn.end_of_day import EndOfDay
+        from terminal.txn.engine import Engine
+        ready.end_of_day = EndOfDay(AutoSettle.from_config(cfg.settlement.auto_at, cfg.settlement.retry_s),
+                                    Engine(cfg, journal, link, crash=crashpoints.from_env()), paused=worker.paused,
+                                    show=display.show, show_slip=display.show_receipt)
     made = [0]
 
     def sale(amount_minor: int) -> None:
@@ -85,9 +111,9 @@ def run(args: argparse.Namespace) -> int:
         if result.outcome in ("approved", "offline_approved"):
             display.show_receipt(receipt(cfg, result, format_datetime(dt.datetime.now())))
 
-    display.show(operator.fsm.screen)
+    ready.show(operator.fsm.screen)
     try:
-        serve(operator, sale, on_new_sale=display.clear_receipt)
+        serve(operator, sale, on_new_sale=display.clear_receipt, on_ready=ready.poll)
     except KeypadDeviceError as exc:
         print(f"\nposterm run: {exc}", file=sys.stderr)
         return 4

@@ -6,6 +6,8 @@ batch in the same commit, so no sale can land in a batch the host has already cl
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from terminal.store.counters import Counters
 from terminal.store.db import Database
 from terminal.store.rows import TxnRow, txn_row
@@ -42,6 +44,12 @@ class Batches:
         return [txn_row(r) for r in self.db.read(
             f"SELECT * FROM txn WHERE batch=? AND proc_code IN (?, ?) AND state IN ({_marks(UPLOADED)})"
             " ORDER BY id", (batch, PURCHASE, REFUND, *UPLOADED))]
+
+    def oldest(self, batch: int) -> dt.datetime | None:
+        """The local time of the batch's oldest transaction, or None when it has none: is there anything of
+        before the automatic settlement's time still open (terminal/txn/auto_settle.py)? Through txn_batch."""
+        rows = self.db.read("SELECT MIN(local_time) FROM txn WHERE batch=?", (batch,))
+        return dt.datetime.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
 
     def slip_rows(self, batch: int) -> list[TxnRow]:
         """What a settlement slip counts, oldest first: the batch's purchases and refunds as the host counts them,

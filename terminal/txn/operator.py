@@ -215,9 +215,10 @@ def read_amount(operator: KeypadOperator) -> int | None:
 
 
 def serve(operator: KeypadOperator, sale: Callable[[int], object], *,
-          on_new_sale: Callable[[], None] = lambda: None) -> int:
+          on_new_sale: Callable[[], None] = lambda: None, on_ready: Callable[[], object] = lambda: None) -> int:
     """The operator's terminal: sale after sale until the key source ends or the operator quits. Keeps nothing
-    per sale (a terminal runs for months). Returns how many sales were made."""
+    per sale (a terminal runs for months). `on_ready` runs at every turn spent on the READY screen (the end of
+    day's settlement, terminal/txn/end_of_day.py). Returns how many sales were made."""
     from terminal.keypad.effects import AmountConfirmed
     from terminal.keypad.states import State
     sales = 0
@@ -232,5 +233,7 @@ def serve(operator: KeypadOperator, sale: Callable[[int], object], *,
             for effect in fresh:
                 sale(effect.amount_minor)
                 sales += 1
+            if operator.fsm.state is State.IDLE:
+                on_ready()
     except (OperatorQuit, KeySourceExhausted):
         return sales
