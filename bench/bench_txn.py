@@ -3,7 +3,8 @@
 - fsyncs (counted with strace) per approved sale in a running terminal (journal open, as in `posterm run`),
   beside the budget of DESIGN.md (3 for a whole EMV sale); and for a one-shot `posterm sale` process, which
   also pays for creating the WAL file at open and checkpointing it at exit;
-- store-and-forward drain rate to the loopback host simulator, beside the limit set by one raw fsync on the
+- store-and-forward drain rate (the serial drain, `[saf] window` 1; the pipelined one is bench_link's) to the
+  loopback host simulator, beside the limit set by one raw fsync on the
   same disk plus one round trip per message (budget: at least half that rate). The round trip is a ready-made
   0400 sent to the same host simulator process and its 0410 read back, the host doing the same work as for the
   drained reversals (find the original, mark it reversed): the host's own processing is part of every round
@@ -179,7 +180,8 @@ def saf_drain_rate(tmp: Path, port: int, tid: str, n: int = 300) -> tuple[float,
     """(messages per second, median round trip inside the drain)."""
     from terminal.txn import saf
     cfg = Config()
-    cfg = replace(cfg, host=replace(cfg.host, address=f"127.0.0.1:{port}"), terminal=replace(cfg.terminal, id=tid))
+    cfg = replace(cfg, host=replace(cfg.host, address=f"127.0.0.1:{port}"), terminal=replace(cfg.terminal, id=tid),
+                  saf=replace(cfg.saf, window=1))  # the serial drain: its limit is 1 fsync + 1 RTT per message
     journal = Journal(tmp / "saf.sqlite3")  # a fresh journal (and host keys) per round
     link = TimedLink(Endpoint("127.0.0.1", port))
     from terminal.txn.engine import Engine

@@ -103,8 +103,12 @@ class Database:
         self._riders.append((sql, args))
 
     @contextmanager
-    def write(self, *, fsync: bool = True) -> Iterator[sqlite3.Connection]:
+    def write(self, *, fsync: bool = True, moves_marks: bool = True) -> Iterator[sqlite3.Connection]:
         """One BEGIN IMMEDIATE ... COMMIT.
+
+        moves_marks=False: this write cannot move a high-water mark (it takes no STAN, opens no batch, adds no
+        transaction row), so `on_commit` (which reads the marks again for the identity file) is skipped: one
+        query pair less per store-and-forward message and per sale outcome. Unsure? Leave it True.
 
         fsync=False commits without waiting for the disk (synchronous=NORMAL for this one commit): the change
         survives a crash of the process at once, and a power loss as soon as the next ordinary commit fsyncs
@@ -121,7 +125,7 @@ class Database:
             yield conn
             conn.execute("COMMIT")
             del self._riders[:len(riders)]
-            if self.on_commit is not None:
+            if self.on_commit is not None and moves_marks:
                 self.on_commit()
         except sqlite3.Error as e:
             self._drop(conn)  # never retry on this connection: the next call reopens

@@ -99,7 +99,7 @@ class SafQueue:
         if not done and not attempts:
             return
         at = self.db.now()
-        with self.db.write() as conn:
+        with self.db.write(moves_marks=False) as conn:  # delivery records take no STAN and add no row
             for d in done:
                 state = SafState(d.state)
                 conn.execute("UPDATE saf SET state=?, sealed=CASE WHEN ? THEN NULL ELSE sealed END, updated_at=?"
@@ -114,7 +114,7 @@ class SafQueue:
 
     def note(self, saf_id: int, error: str, next_at: float | None = None) -> None:
         """Why the last attempt failed (and when to try again), for `posterm saf`."""
-        with self.db.write() as conn:
+        with self.db.write(moves_marks=False) as conn:
             conn.execute("UPDATE saf SET last_error=?, next_at=COALESCE(?, next_at), updated_at=? WHERE id=?",
                          (error, next_at, self.db.now(), saf_id))
 

@@ -53,7 +53,7 @@ class Transactions:
                   voids: int | None = None) -> None:
         """`voids`: the original an approved void removes from the batch, marked in the same commit."""
         at = self.db.now()
-        with self.db.write() as conn:
+        with self.db.write(moves_marks=False) as conn:  # an outcome moves no high-water mark
             self.move(conn, txn_id, state, reason, at, response_code=response_code, auth_code=auth_code, rrn=rrn,
                       message=message)
             if voids is not None:
