@@ -12,9 +12,7 @@ import time
 from terminal.hostsim.rules import Rule
 from terminal.iso8583 import decode
 from tests.fixtures.host import MAC_KEY, host_address
-from tests.keypad.test_posterm_run import POSTERM, Tmux
-
-import pytest
+from tests.keypad.test_posterm_run import POSTERM
 
 
 def _tz_for_local(hh: int, mm: int, ss: int) -> str:
@@ -25,14 +23,8 @@ def _tz_for_local(hh: int, mm: int, ss: int) -> str:
     return f"POS{sign}{off // 3600:02d}:{off % 3600 // 60:02d}:{off % 60:02d}"
 
 
-@pytest.fixture
-def tmux():
-    session = Tmux()
-    yield session
-    session.close()
-
-
 def test_run_settles_at_the_set_time_and_retries_after_a_host_failure(tmux, host_sim, tmp_path):
+    """`tmux`: tests/fixtures/tmux.py."""
     config = tmp_path / "posterm.toml"
     config.write_text('[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
                       f'[host]\naddress = "{host_address(host_sim)}"\ntimeout_s = 2\n'
