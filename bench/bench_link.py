@@ -21,7 +21,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bench.bench_txn import MAGSTRIPE_TRACK2, HostProcess
+from bench.bench_txn import MAGSTRIPE_TRACK2, HostProcess, queue_reversals, timed_drain
 from terminal.config import Config
 from terminal.hostsim.faultproxy import Fault, FaultProxy
 from terminal.iso8583 import encode
@@ -29,7 +29,6 @@ from terminal.iso8583.builders import field7
 from terminal.link.client import Endpoint, HostLink
 from terminal.link.failover import FailoverLink
 from terminal.store import Journal
-from terminal.txn import saf
 from terminal.txn.engine import Engine
 from terminal.txn.exchange import Answered, Request, exchange
 from terminal.txn.records import CardInput
@@ -44,11 +43,8 @@ def _queue(cfg: Config, tmp: Path, port: int) -> tuple[Journal, HostLink]:
     """A journal with QUEUE approved sales, each with its reversal queued (set up without the added delay)."""
     journal = Journal(tmp / "j.sqlite3")
     link = HostLink(Endpoint("127.0.0.1", port))
-    engine = Engine(cfg, journal, link)
     card = CardInput(entry_mode="901", masked_pan="476173******0010", track2=MAGSTRIPE_TRACK2)
-    rows = [engine.authorise("purchase", 100 + i, card)[0] for i in range(QUEUE)]
-    for row in rows:  # queued after every sale: a sale clears pending reversals before its own 0200
-        journal.queue(row.id, "reversal", "17", "reversal_pending", "bench")
+    queue_reversals(Engine(cfg, journal, link), QUEUE, card)
     link.close()
     return journal, link
 
@@ -62,12 +58,7 @@ def drain_rate(tmp: Path, host_port: int, tid: str, window: int) -> float:
         journal, link = _queue(cfg, tmp, proxy.port)
         for direction in ("request", "response"):
             proxy.add(Fault("delay", direction, times=None, seconds=ADDED_RTT_S / 2))
-        t0 = time.perf_counter()
-        report = saf.drain(cfg, journal, link, force=True)
-        elapsed = time.perf_counter() - t0
-        assert report.delivered == QUEUE, report
-        link.close()
-        journal.close()
+        elapsed = timed_drain(cfg, journal, link, QUEUE)
     return QUEUE / elapsed
 
 
