@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from terminal.risk.policy import CHECKS as RISK_CHECKS
+from terminal.risk.policy import SECRET_KEYS as RISK_SECRETS
+from terminal.risk.policy import RiskPolicy, whole_policy
+
 
 class ConfigError(Exception):
     """Exit code 2 at the command line."""
@@ -141,6 +145,7 @@ class Config:
     settlement: SettlementConfig = SettlementConfig()
     reader: ReaderConfig = ReaderConfig()
     provisioning: ProvisioningConfig = ProvisioningConfig()
+    risk: RiskPolicy = RiskPolicy()   # [risk]: terminal/risk/policy.py, docs/risk.md
     keypad: dict = field(default_factory=dict)  # validated by terminal.keypad.settings, which owns its meaning
     source: str = "built-in demo parameters"
     # The installed signed parameter bundle's EMV part (firmware_tools.bundle_params.BundleParams: version,
@@ -293,7 +298,9 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
     "emv": (EmvConfig, {"ca_keys": _ca_key_set, "extra_ca_keys": _ca_key_file}),
     "reader": (ReaderConfig, {"spec": _reader_spec, "card_timeout_s": _number(1, 300)}),
     "provisioning": (ProvisioningConfig, {"trust_key": _ed25519_public}),
+    "risk": (RiskPolicy, RISK_CHECKS),
 }
+RISK_PATHS_HIDDEN = {("risk", k) for k in RISK_SECRETS}
 PATH_KEYS = {("host", "tls_ca_file"), ("host", "tls_cert_file"), ("host", "tls_key_file"), ("emv", "extra_ca_keys")}
 REQUIRED = {"terminal": {"id", "merchant_id", "currency"}, "keys": {"mac_key"}}
 
@@ -334,13 +341,16 @@ def parse(data: dict[str, Any], source: str, base: Path | None = None) -> Config
             try:
                 values[key] = checks[key](raw)
             except ValueError as e:
-                shown = "(hidden)" if name == "keys" else repr(raw)
+                shown = "(hidden)" if name == "keys" or (name, key) in RISK_PATHS_HIDDEN else repr(raw)
                 raise ConfigError(f"config {source}: [{name}] {key} = {shown}: {e}") from None
         if name == "host" and "addresses" in values:
             values["address"] = values["addresses"][0]
         sections[name] = cls(**values)
     if sections["limits"].floor_limit > sections["limits"].max_amount:
         raise ConfigError(f"config {source}: [limits] floor_limit is above max_amount")
+    risk_problem = whole_policy(sections["risk"])
+    if risk_problem:
+        raise ConfigError(f"config {source}: [risk] {risk_problem}")
     host = sections["host"]
     if bool(host.tls_cert_file) != bool(host.tls_key_file):
         raise ConfigError(f"config {source}: [host] tls_cert_file and tls_key_file go together")

@@ -67,6 +67,24 @@ settlement_note = ""            # on the settlement slip: when the money arrives
 auto_at = ""                    # posterm run settles by itself at this local time, e.g. "23:30" ("": never)
 retry_s = 60                    # a failed automatic settlement retries after this, doubling (1-3600 s)
 
+[risk]                          # risk controls (docs/risk.md); supervisor = the supervisor's PIN, decline = no
+# hash_key = "..."              # 64 hex digits: the key cards are hashed under (default: derived from data_key)
+duplicate_window_s = 600        # same card, same amount within this: "charge again?" (default no); 0 = off
+exception_prefixes = []         # hot card list: PAN prefixes, e.g. ["622202"], declined before sending
+exception_hashes = []           # hot card list: keyed card hashes (posterm config card-hash)
+velocity_count = 0              # at most this many sales per card ... (0 = off)
+velocity_window_min = 60        # ... in this many minutes
+velocity_action = "decline"     # supervisor | decline
+amount_alert = 0                # a sale above this (minor units) fires (0 = off)
+amount_action = "supervisor"
+refund_daily_limit = 0          # refunds of the day above this total fire (0 = off)
+refund_action = "supervisor"
+split_window_min = 0            # approved sales of a card in this many minutes summed against ... (0 = off)
+split_floor_limit = 0           # ... this limit (0 = [limits] floor_limit)
+split_action = "supervisor"
+# supervisor_pin_hash = "pbkdf2-sha256$..."   # posterm config pin-hash; needed when an action is supervisor
+# alert_log = "/var/log/posterm/alerts.jsonl" # one JSON line per alert, or "syslog"
+
 [reader]
 # spec = "pcsc"                 # the card reader when --reader is not given: pcsc, pcsc:NAME,
                                 # serial:/dev/ttyUSB0?protocol=msr605 (none: --reader is required)
@@ -93,6 +111,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     cp = csub.add_parser("check", help="validate the configuration and print it as it will be used (keys as KCVs)")
     add_common(cp)
     cp.set_defaults(run=run_check)
+    hp = csub.add_parser("pin-hash", help="read a supervisor PIN on stdin, print its [risk] supervisor_pin_hash")
+    add_common(hp)
+    hp.set_defaults(run=run_pin_hash)
+    kp = csub.add_parser("card-hash", help="read a PAN on stdin, print its keyed hash for [risk] exception_hashes")
+    add_common(kp)
+    kp.set_defaults(run=run_card_hash)
 
 
 def run_init(args: argparse.Namespace) -> int:
@@ -120,6 +144,38 @@ def run_init(args: argparse.Namespace) -> int:
         raise UsageError(f"config init: cannot write {path}: {e.strerror}") from None
     emit(args, {"written": str(path)}, [f"wrote {path} (mode 0600): edit [terminal], [host] and [keys], then run "
                                         f"`posterm config check --config {path}`"])
+    return 0
+
+
+def _stdin_digits(what: str) -> str:
+    """A secret from stdin, never from the command line (where `ps` and the shell history would keep it)."""
+    import sys
+
+    from terminal.cli.common import UsageError
+    text = sys.stdin.readline().strip()
+    if not text.isdigit():
+        raise UsageError(f"config: expected the {what} on stdin, digits only")
+    return text
+
+
+def run_pin_hash(args: argparse.Namespace) -> int:
+    from terminal.cli.common import UsageError
+    from terminal.risk.supervisor import hash_pin
+    try:
+        hashed = hash_pin(_stdin_digits("supervisor PIN"))
+    except ValueError as e:
+        raise UsageError(f"config pin-hash: {e}") from None
+    emit(args, {"supervisor_pin_hash": hashed}, [f'supervisor_pin_hash = "{hashed}"'])
+    return 0
+
+
+def run_card_hash(args: argparse.Namespace) -> int:
+    from terminal.cli.common import load_config
+    from terminal.risk.cardhash import card_hash, derived_key
+    cfg = load_config(args)
+    key = cfg.risk.hash_key or derived_key(cfg.keys.data_key)
+    hashed = card_hash(_stdin_digits("PAN"), key)
+    emit(args, {"card_hash": hashed}, [hashed])
     return 0
 
 

@@ -88,6 +88,9 @@ class Transaction:
     unpredictable: Callable[[], bytes] | None = None  # 4 bytes for 9F37; default os.urandom
     random_percent: Callable[[], int] | None = None   # 1..99 for random selection; default secrets
     force_online: bool = False
+    # The terminal exception file (EMV Book 4): is this PAN listed? None: no exception file. Asked once, in
+    # terminal risk management; a listed card sets TVR byte 1 bit 5 and the action codes decide.
+    on_exception_file: Callable[[str], bool] | None = None
 
     @property
     def today(self) -> date:

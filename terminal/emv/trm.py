@@ -1,5 +1,6 @@
-"""Terminal risk management, EMV Book 3 section 10.6: floor limit, random transaction selection and velocity
-checking (9F14/9F23 against ATC and Last Online ATC Register read by GET DATA)."""
+"""Terminal risk management, EMV Book 3 section 10.6: the terminal exception file (Book 4), floor limit,
+random transaction selection and velocity checking (9F14/9F23 against ATC and Last Online ATC Register read by
+GET DATA)."""
 from __future__ import annotations
 
 import secrets
@@ -28,6 +29,9 @@ def risk_management(ctx: KernelContext) -> Phase[None]:
     aid = ctx.aid
     amount = ctx.txn.amount
     ctx.tsi.set("terminal_risk_management_performed")
+    pan = ctx.card.get(0x5A, b"").hex().upper().rstrip("F")
+    if ctx.txn.on_exception_file is not None and pan and ctx.txn.on_exception_file(pan):
+        ctx.tvr.set("card_on_exception_file")
     if amount >= aid.floor_limit:
         ctx.tvr.set("floor_limit_exceeded")
     if aid.random_target_percent or aid.random_max_target_percent:

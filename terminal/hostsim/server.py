@@ -106,11 +106,16 @@ class HostServer(socketserver.ThreadingTCPServer):
         self.logic = HostLogic(self.ledger, policy)
         self.rules = rules or []
         self.received: list[bytes] = []   # every well-framed request, in arrival order, for tests
+        self.connections = 0              # every connection accepted, for tests ('nothing was even dialled')
         self._rules_lock = threading.Lock()
 
     @property
     def port(self) -> int:
         return self.server_address[1]
+
+    def verify_request(self, request, client_address) -> bool:
+        self.connections += 1
+        return True
 
     def respond(self, sock: socket.socket, raw: bytes) -> bool:
         """Answer one request. False = close the connection."""

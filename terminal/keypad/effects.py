@@ -32,10 +32,17 @@ class PinComplete:
 
 
 @dataclass(frozen=True)
+class RiskAnswered:
+    """The operator's answer to a RiskQuestion: ENTER is yes, any other key no."""
+
+    yes: bool
+
+
+@dataclass(frozen=True)
 class ReversalRequested:
     """The operator forced an abort after the request was sent: the engine must reverse, never drop."""
 
     reason: str = "operator abort after request sent"
 
 
-Effect = AmountConfirmed | Cancelled | AppChosen | PinComplete | ReversalRequested
+Effect = AmountConfirmed | Cancelled | AppChosen | PinComplete | RiskAnswered | ReversalRequested

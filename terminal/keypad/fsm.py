@@ -24,6 +24,7 @@ from terminal.keypad.effects import (
     Effect,
     PinComplete,
     ReversalRequested,
+    RiskAnswered,
 )
 from terminal.keypad.errors import KeypadSequenceError
 from terminal.keypad.inputs import (
@@ -32,6 +33,7 @@ from terminal.keypad.inputs import (
     Input,
     OutcomeReceived,
     PinRequested,
+    RiskQuestion,
     Tick,
     input_of,
 )
@@ -95,6 +97,8 @@ class KeypadFSM:
         self._highlight = 0
         self._pinpad: PinDigits | None = None
         self._pin_count = 0
+        self._pin_title = "ENTER PIN"
+        self._question: RiskQuestion | None = None
         self._reversal_requested = False
         self._outcome: OutcomeReceived | None = None
         self._last_key: str | None = None
@@ -200,7 +204,11 @@ class KeypadFSM:
                 value = f"{self._highlight + 1}/{len(self._apps)} {label}"
                 return Screen(_("SELECT APPLICATION"), value, message or _("ENTER=OK  F1/F2=scroll"))
             case State.PIN_ENTRY:
-                return Screen(_("ENTER PIN"), PIN_MASK * self._pin_count, message or amount)
+                return Screen(_(self._pin_title), PIN_MASK * self._pin_count, message or amount)
+            case State.RISK_CONFIRM:
+                q = self._question
+                return Screen(_(q.title) if q else "", _(q.value) if q else amount,
+                              message or _("charge again? ENTER=yes other=no"))
             case State.PROCESSING:
                 default = _("Reversal requested; waiting") if self._reversal_requested else _("Please wait")
                 return Screen(_("PROCESSING"), amount, message or default)
@@ -310,7 +318,18 @@ class KeypadFSM:
         self._highlight = (self._highlight + 1) % len(self._apps)
 
     def _act_start_pin(self, item: PinRequested, now: float) -> None:
-        self._pinpad, self._pin_count = item.pinpad, 0
+        self._pinpad, self._pin_count, self._pin_title = item.pinpad, 0, item.title
+
+    def _act_ask_risk(self, item: RiskQuestion, now: float) -> None:
+        self._question = item
+
+    def _act_answer_yes(self, item: object, now: float) -> None:
+        self._effects.append(RiskAnswered(True))
+        self._question = None
+
+    def _act_answer_no(self, item: object, now: float) -> None:
+        self._effects.append(RiskAnswered(False))
+        self._question = None
 
     def _act_pin_digit(self, item: str, now: float) -> _Refuse | None:
         if self._pin_count >= PIN_MAX_DIGITS:

@@ -28,6 +28,7 @@ class Input(Enum):
     CARD_PRESENTED = "card presented"
     APPS_OFFERED = "app list offered"
     PIN_REQUESTED = "PIN requested"
+    RISK_QUESTION = "risk question"
     REQUEST_SENT = "request sent"
     OUTCOME_RECEIVED = "outcome received"
 
@@ -57,6 +58,16 @@ class PinRequested:
     """The card wants a PIN. Digits go to `pinpad`; the state machine keeps only how many were typed."""
 
     pinpad: PinDigits = field(repr=False)
+    title: str = "ENTER PIN"          # "SUPERVISOR PIN" when a risk rule asks for the supervisor
+
+
+@dataclass(frozen=True)
+class RiskQuestion:
+    """A risk rule asks the operator before anything is sent (same card, same amount: charge again?).
+    ENTER answers yes; any other key answers no, which is also what an unanswered question means."""
+
+    title: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -72,13 +83,14 @@ class OutcomeReceived:
     approved: bool
 
 
-Event = Tick | CardPresented | AppsOffered | PinRequested | RequestSent | OutcomeReceived
+Event = Tick | CardPresented | AppsOffered | PinRequested | RiskQuestion | RequestSent | OutcomeReceived
 
 _EVENT_INPUT: dict[type, Input] = {
     Tick: Input.TICK,
     CardPresented: Input.CARD_PRESENTED,
     AppsOffered: Input.APPS_OFFERED,
     PinRequested: Input.PIN_REQUESTED,
+    RiskQuestion: Input.RISK_QUESTION,
     RequestSent: Input.REQUEST_SENT,
     OutcomeReceived: Input.OUTCOME_RECEIVED,
 }

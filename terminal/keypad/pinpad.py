@@ -26,3 +26,34 @@ class PinDigits(Protocol):
     def abandon(self) -> None:
         """The sale was cancelled during PIN entry: wipe what was typed."""
         ...
+
+
+class TypedDigits:
+    """A PinDigits that keeps the digits in memory for one use: `take()` hands them over once (None when the
+    entry was not completed) and wipes them; so does `abandon`. The terminal's own keypad PIN pad and the
+    supervisor's PIN entry are both this."""
+
+    def __init__(self) -> None:
+        self._digits: list[str] = []
+        self._complete = False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(****)"
+
+    def add_digit(self, digit: str) -> None:
+        self._digits.append(digit)
+
+    def remove_digit(self) -> None:
+        if self._digits:
+            self._digits.pop()
+
+    def complete(self) -> None:
+        self._complete = True
+
+    def abandon(self) -> None:
+        self._digits, self._complete = [], False
+
+    def take(self) -> str | None:
+        typed = "".join(self._digits) if self._complete else None
+        self.abandon()
+        return typed

@@ -12,6 +12,7 @@ class State(Enum):
     READING_CARD = "reading card"
     APP_CHOICE = "application choice"
     PIN_ENTRY = "PIN entry"
+    RISK_CONFIRM = "risk question"
     PROCESSING = "processing"
     RESULT = "result"
     CANCEL_CONFIRM = "cancel confirmation"

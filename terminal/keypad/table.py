@@ -44,6 +44,7 @@ TRANSITIONS: dict[S, dict[I, Transition]] = {
         I.CARD_PRESENTED: T("amount_first", S.IDLE),
         I.APPS_OFFERED: T("out_of_sequence", S.IDLE),
         I.PIN_REQUESTED: T("out_of_sequence", S.IDLE),
+        I.RISK_QUESTION: T("out_of_sequence", S.IDLE),
         I.REQUEST_SENT: T("out_of_sequence", S.IDLE),
         I.OUTCOME_RECEIVED: T("note_outcome", S.IDLE),  # a sale cancelled in flight reports how it ended
     },
@@ -60,6 +61,7 @@ TRANSITIONS: dict[S, dict[I, Transition]] = {
         I.CARD_PRESENTED: T("amount_first", S.AMOUNT_ENTRY),
         I.APPS_OFFERED: T("out_of_sequence", S.AMOUNT_ENTRY),
         I.PIN_REQUESTED: T("out_of_sequence", S.AMOUNT_ENTRY),
+        I.RISK_QUESTION: T("out_of_sequence", S.AMOUNT_ENTRY),
         I.REQUEST_SENT: T("out_of_sequence", S.AMOUNT_ENTRY),
         I.OUTCOME_RECEIVED: T("out_of_sequence", S.AMOUNT_ENTRY),
     },
@@ -76,6 +78,7 @@ TRANSITIONS: dict[S, dict[I, Transition]] = {
         I.CARD_PRESENTED: T("amount_first", S.AMOUNT_CONFIRM),
         I.APPS_OFFERED: T("out_of_sequence", S.AMOUNT_CONFIRM),
         I.PIN_REQUESTED: T("out_of_sequence", S.AMOUNT_CONFIRM),
+        I.RISK_QUESTION: T("out_of_sequence", S.AMOUNT_CONFIRM),
         I.REQUEST_SENT: T("out_of_sequence", S.AMOUNT_CONFIRM),
         I.OUTCOME_RECEIVED: T("out_of_sequence", S.AMOUNT_CONFIRM),
     },
@@ -92,6 +95,7 @@ TRANSITIONS: dict[S, dict[I, Transition]] = {
         I.CARD_PRESENTED: T("read_card", S.READING_CARD),
         I.APPS_OFFERED: T("offer_apps", S.APP_CHOICE),
         I.PIN_REQUESTED: T("start_pin", S.PIN_ENTRY),
+        I.RISK_QUESTION: T("ask_risk", S.RISK_CONFIRM),
         I.REQUEST_SENT: T("wait_for_host", S.PROCESSING),
         I.OUTCOME_RECEIVED: T("show_outcome", S.RESULT),
     },
@@ -108,6 +112,7 @@ TRANSITIONS: dict[S, dict[I, Transition]] = {
         I.CARD_PRESENTED: T("ignore", S.READING_CARD),
         I.APPS_OFFERED: T("offer_apps", S.APP_CHOICE),
         I.PIN_REQUESTED: T("start_pin", S.PIN_ENTRY),
+        I.RISK_QUESTION: T("ask_risk", S.RISK_CONFIRM),
         I.REQUEST_SENT: T("wait_for_host", S.PROCESSING),
         I.OUTCOME_RECEIVED: T("show_outcome", S.RESULT),
     },
@@ -124,6 +129,7 @@ TRANSITIONS: dict[S, dict[I, Transition]] = {
         I.CARD_PRESENTED: T("ignore", S.APP_CHOICE),
         I.APPS_OFFERED: T("out_of_sequence", S.APP_CHOICE),
         I.PIN_REQUESTED: T("out_of_sequence", S.APP_CHOICE),
+        I.RISK_QUESTION: T("out_of_sequence", S.APP_CHOICE),
         I.REQUEST_SENT: T("out_of_sequence", S.APP_CHOICE),
         I.OUTCOME_RECEIVED: T("show_outcome", S.RESULT),  # e.g. card removed
     },
@@ -140,8 +146,26 @@ TRANSITIONS: dict[S, dict[I, Transition]] = {
         I.CARD_PRESENTED: T("ignore", S.PIN_ENTRY),
         I.APPS_OFFERED: T("out_of_sequence", S.PIN_ENTRY),
         I.PIN_REQUESTED: T("out_of_sequence", S.PIN_ENTRY),
+        I.RISK_QUESTION: T("out_of_sequence", S.PIN_ENTRY),
         I.REQUEST_SENT: T("out_of_sequence", S.PIN_ENTRY),
         I.OUTCOME_RECEIVED: T("show_outcome", S.RESULT),  # e.g. card removed; the PIN pad is wiped
+    },
+    S.RISK_CONFIRM: {
+        I.DIGIT: T("answer_no", S.READING_CARD),  # effect: RiskAnswered(no); no is the default
+        I.CLEAR: T("answer_no", S.READING_CARD),
+        I.CANCEL: T("answer_no", S.READING_CARD),
+        I.ENTER: T("answer_yes", S.READING_CARD),  # effect: RiskAnswered(yes), journaled as a confirmation
+        I.F1: T("answer_no", S.READING_CARD),
+        I.F2: T("answer_no", S.READING_CARD),
+        I.F3: T("answer_no", S.READING_CARD),
+        I.F4: T("answer_no", S.READING_CARD),
+        I.TICK: T("ignore", S.RISK_CONFIRM),  # the sale waits: silence never charges a card twice
+        I.CARD_PRESENTED: T("ignore", S.RISK_CONFIRM),
+        I.APPS_OFFERED: T("out_of_sequence", S.RISK_CONFIRM),
+        I.PIN_REQUESTED: T("out_of_sequence", S.RISK_CONFIRM),
+        I.RISK_QUESTION: T("out_of_sequence", S.RISK_CONFIRM),
+        I.REQUEST_SENT: T("out_of_sequence", S.RISK_CONFIRM),
+        I.OUTCOME_RECEIVED: T("show_outcome", S.RESULT),  # e.g. the card was removed
     },
     S.PROCESSING: {
         I.DIGIT: T("ignore", S.PROCESSING),
@@ -156,6 +180,7 @@ TRANSITIONS: dict[S, dict[I, Transition]] = {
         I.CARD_PRESENTED: T("ignore", S.PROCESSING),
         I.APPS_OFFERED: T("out_of_sequence", S.PROCESSING),
         I.PIN_REQUESTED: T("out_of_sequence", S.PROCESSING),
+        I.RISK_QUESTION: T("out_of_sequence", S.PROCESSING),
         I.REQUEST_SENT: T("ignore", S.PROCESSING),  # a repeat (0200 resent) changes nothing
         I.OUTCOME_RECEIVED: T("show_outcome", S.RESULT),
     },
@@ -172,6 +197,7 @@ TRANSITIONS: dict[S, dict[I, Transition]] = {
         I.CARD_PRESENTED: T("amount_first", S.RESULT),
         I.APPS_OFFERED: T("out_of_sequence", S.RESULT),
         I.PIN_REQUESTED: T("out_of_sequence", S.RESULT),
+        I.RISK_QUESTION: T("out_of_sequence", S.RESULT),
         I.REQUEST_SENT: T("out_of_sequence", S.RESULT),
         I.OUTCOME_RECEIVED: T("out_of_sequence", S.RESULT),
     },
@@ -188,6 +214,7 @@ TRANSITIONS: dict[S, dict[I, Transition]] = {
         I.CARD_PRESENTED: T("dismiss_then_handle", BACK),
         I.APPS_OFFERED: T("dismiss_then_handle", BACK),
         I.PIN_REQUESTED: T("dismiss_then_handle", BACK),
+        I.RISK_QUESTION: T("dismiss_then_handle", BACK),
         I.REQUEST_SENT: T("dismiss_then_handle", BACK),
         I.OUTCOME_RECEIVED: T("dismiss_then_handle", BACK),
     },
@@ -204,6 +231,7 @@ TRANSITIONS: dict[S, dict[I, Transition]] = {
         I.CARD_PRESENTED: T("ignore", S.ABORT_CONFIRM),
         I.APPS_OFFERED: T("out_of_sequence", S.ABORT_CONFIRM),
         I.PIN_REQUESTED: T("out_of_sequence", S.ABORT_CONFIRM),
+        I.RISK_QUESTION: T("out_of_sequence", S.ABORT_CONFIRM),
         I.REQUEST_SENT: T("ignore", S.ABORT_CONFIRM),
         I.OUTCOME_RECEIVED: T("show_outcome", S.RESULT),  # the host answered first: show what it said
     },

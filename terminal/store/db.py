@@ -47,6 +47,8 @@ class Database:
         self.conn: sqlite3.Connection | None = None
         self.on_commit = None  # called after every commit, outside it (the identity's high-water marks)
         self._riders: list[tuple[str, tuple]] = []  # rows written inside the next commit (ride)
+        self.on_fault = None   # called with the message when a commit fails (the alert log hears of it)
+        self._after: list[Callable[[], None]] = []
         self.open()
 
     def now(self) -> str:
@@ -102,6 +104,17 @@ class Database:
         lost only if the process dies before the next commit."""
         self._riders.append((sql, args))
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once the write in progress has committed (never if it fails): what must only be told
+        to the outside world once it is on disk (an alert line for the merchant's monitoring). It must not
+        touch the journal."""
+        self._after.append(action)
+
+    def _run_after(self) -> None:
+        actions, self._after = self._after, []
+        for action in actions:
+            action()
+
     @contextmanager
     def write(self, *, fsync: bool = True, moves_marks: bool = True) -> Iterator[sqlite3.Connection]:
         """One BEGIN IMMEDIATE ... COMMIT.
@@ -118,6 +131,7 @@ class Database:
         try:
             if not fsync:
                 conn.execute("PRAGMA synchronous=NORMAL")  # SQLite refuses this inside a transaction
+            self._after = []
             conn.execute("BEGIN IMMEDIATE")
             riders = self._riders[:]
             for sql, args in riders:
@@ -127,14 +141,19 @@ class Database:
             del self._riders[:len(riders)]
             if self.on_commit is not None and moves_marks:
                 self.on_commit()
+            self._run_after()
         except sqlite3.Error as e:
+            self._after = []
             self._drop(conn)  # never retry on this connection: the next call reopens
             hint = self.disk_hint()
             cls = DiskFull if hint or getattr(e, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL else StoreError
             code = getattr(e, "sqlite_errorcode", None)
-            raise cls(f"journal {self.path}: write failed ({e}{hint})",
-                      maybe_written=code in MAYBE_WRITTEN or code is None) from None
+            message = f"journal {self.path}: write failed ({e}{hint})"
+            if self.on_fault is not None:
+                self.on_fault(message)
+            raise cls(message, maybe_written=code in MAYBE_WRITTEN or code is None) from None
         except BaseException:
+            self._after = []
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise

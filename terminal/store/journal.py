@@ -8,8 +8,9 @@ caller acts on it (DESIGN.md, "Transaction lifecycle and durability").
     journal.saf           the store-and-forward queue, offline approvals        (saf.py)
     journal.batches       batch totals and settlement                           (batch.py)
     journal.counters      STAN, 9F41 sequence counter, batch number             (counters.py)
-    journal.alerts        the key alert                                         (alerts.py)
     journal.carriers      which address carried each message                    (carriers.py)
+    journal.alerts        alerts: risk rules, key alert, needs attention, faults (alerts.py)
+    journal.risk          keyed card hashes the risk rules read                 (risk.py)
     journal.ident         what the journal must be, kept beside it              (identity.py)
 
 Its methods are the journal's long-standing API, each handing straight to a part, so callers written against
@@ -32,6 +33,7 @@ from terminal.store import archive, search
 from terminal.store import identity as idf
 from terminal.store.db import Database, DiskFull
 from terminal.store.reserve import Reserve
+from terminal.store.risk import RiskCards
 from terminal.store.errors import StoreError
 from terminal.store.rows import NewTxn, SafOutcome, SafRow, TxnRow, txn_row
 from terminal.store.saf import SafQueue
@@ -70,10 +72,11 @@ class Journal:
         self.reserve = Reserve(path)
         self.reserve.ensure()
         self.counters = Counters(self.db)
-        self.transactions = Transactions(self.db, self.counters)
+        self.alerts = Alerts(self.db)
+        self.risk = RiskCards(self.db)
+        self.transactions = Transactions(self.db, self.counters, self.alerts, self.risk)
         self.saf = SafQueue(self.db, self.counters, self.transactions)
         self.batches = Batches(self.db, self.counters)
-        self.alerts = Alerts(self.db)
         self.carriers = Carriers(self.db)
 
     @property
@@ -194,10 +197,12 @@ class Journal:
     def begin(self, *, kind: str, proc_code: str, amount: int, currency: str, local_time: dt.datetime,
               transmitted: str, entry_mode: str, masked_pan: str, psn: str | None = None,
               original_id: int | None = None, state: TxnState | str = TxnState.SENDING,
-              reason: str = "request about to be sent", message: str = "", tsc: int | None = None) -> TxnRow:
+              reason: str = "request about to be sent", message: str = "", tsc: int | None = None,
+              card_hash: str | None = None, risk: tuple = ()) -> TxnRow:
         """begin_txn with keywords (the older spelling)."""
         return self.begin_txn(NewTxn(kind, proc_code, amount, currency, local_time, transmitted, entry_mode,
-                                     masked_pan, psn, original_id, TxnState(state), reason, message, tsc))
+                                     masked_pan, psn, original_id, TxnState(state), reason, message, tsc,
+                                     card_hash, tuple(risk)))
 
     def set_state(self, txn_id: int, state: TxnState | str, reason: str, *, response_code: str | None = None,
                   auth_code: str | None = None, rrn: str | None = None, message: str | None = None,
@@ -260,10 +265,11 @@ class Journal:
     # -- offline approvals (a row and its advice in one commit) ----------------------------------------
     def begin_offline(self, *, kind: str, proc_code: str, amount: int, currency: str, local_time: dt.datetime,
                       entry_mode: str, masked_pan: str, psn: str | None, chip_code: str,
-                      seal: Callable[[int], bytes], message: str, tsc: int | None = None) -> TxnRow:
+                      seal: Callable[[int], bytes], message: str, tsc: int | None = None,
+                      card_hash: str | None = None, risk: tuple = ()) -> TxnRow:
         """An offline approval and its advice, in ONE commit (SafQueue.begin_offline)."""
         new = NewTxn(kind, proc_code, amount, currency, local_time, "", entry_mode, masked_pan, psn,
-                     state=TxnState.ADVICE_PENDING, message=message, tsc=tsc)
+                     state=TxnState.ADVICE_PENDING, message=message, tsc=tsc, card_hash=card_hash, risk=tuple(risk))
         return self.saf.begin_offline(new, chip_code, seal)
 
     def to_offline(self, txn_id: int, chip_code: str, seal: Callable[[int], bytes], message: str) -> TxnRow:

@@ -25,10 +25,24 @@ def _txn_message(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS txn_message_txn ON txn_message(txn_id, id)")
 
 
+def _risk(conn: sqlite3.Connection) -> None:
+    """3: risk_card (keyed card hashes, terminal/store/risk.py), alert (alerts.py), and the day's-refunds index."""
+    conn.execute("CREATE TABLE IF NOT EXISTS risk_card (txn_id INTEGER PRIMARY KEY, card_hash TEXT NOT NULL,"
+                 " at TEXT NOT NULL)")
+    conn.execute("CREATE INDEX IF NOT EXISTS risk_card_hash ON risk_card(card_hash, at)")
+    conn.execute("CREATE INDEX IF NOT EXISTS risk_card_at ON risk_card(at)")
+    conn.execute("CREATE TABLE IF NOT EXISTS alert (id INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL,"
+                 " rule TEXT NOT NULL DEFAULT '', decision TEXT NOT NULL DEFAULT '', txn_id INTEGER, stan INTEGER,"
+                 " text TEXT NOT NULL, acked_at TEXT, acked_by TEXT NOT NULL DEFAULT '')")
+    conn.execute("CREATE INDEX IF NOT EXISTS alert_open ON alert(acked_at, id)")
+    conn.execute("CREATE INDEX IF NOT EXISTS txn_kind_time ON txn(kind, local_time)")
+
+
 # (version a step brings the file to, the step), oldest first.
 STEPS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
     (1, _txn_tsc),
     (2, _txn_message),
+    (3, _risk),
 )
 SCHEMA_VERSION = STEPS[-1][0]
 

@@ -28,6 +28,8 @@ class NewTxn:
     reason: str = "request about to be sent"
     message: str = ""
     tsc: int | None = None
+    card_hash: str | None = None    # the card's keyed hash (terminal/risk/cardhash.py), never the PAN
+    risk: tuple[tuple[str, str, str], ...] = ()   # (rule, decision, detail) of each risk rule that fired
 
 
 @dataclass(frozen=True)

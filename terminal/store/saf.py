@@ -105,6 +105,10 @@ class SafQueue:
                 conn.execute("UPDATE saf SET state=?, sealed=CASE WHEN ? THEN NULL ELSE sealed END, updated_at=?"
                              " WHERE id=?", (state.value, state is SafState.DELIVERED, at, d.saf_id))
                 self.txns.move(conn, d.txn_id, d.txn_state, d.reason, at, rrn=d.rrn)
+                if state is SafState.NEEDS_ATTENTION:
+                    stan = conn.execute("SELECT stan FROM saf WHERE id=?", (d.saf_id,)).fetchone()[0]
+                    self.txns.alerts.add(conn, "needs_attention", f"store-and-forward gave up: {d.reason}",
+                                         txn_id=d.txn_id, stan=stan, at=at)
             for saf_id, next_at in attempts:
                 conn.execute("UPDATE saf SET attempts=attempts+1, next_at=?, updated_at=? WHERE id=?",
                              (next_at, at, saf_id))

@@ -85,3 +85,29 @@ CREATE TABLE IF NOT EXISTS txn_message (
     at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS txn_message_txn ON txn_message(txn_id, id);
+-- Risk controls (terminal/risk): a card is known only by its keyed hash (HMAC-SHA256 of the PAN under a key that
+-- is not in this file); one row per transaction of that card, written in the transaction's own commit, erased
+-- once older than the longest rule window. No REFERENCES: archiving a settled batch must not be held up by it.
+CREATE TABLE IF NOT EXISTS risk_card (
+    txn_id    INTEGER PRIMARY KEY,
+    card_hash TEXT NOT NULL,
+    at        TEXT NOT NULL                 -- UTC, as txn.created_at
+);
+CREATE INDEX IF NOT EXISTS risk_card_hash ON risk_card(card_hash, at);
+CREATE INDEX IF NOT EXISTS risk_card_at ON risk_card(at);
+-- Alerts (风险预警): every risk rule that fired (with its decision), key alerts, needs-attention entries and
+-- journal faults. Kept until acknowledged; the acknowledgement is journaled here too. Added by migration 3.
+CREATE TABLE IF NOT EXISTS alert (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    kind      TEXT NOT NULL,                -- risk, key, needs_attention, fault
+    rule      TEXT NOT NULL DEFAULT '',     -- risk: the rule that fired
+    decision  TEXT NOT NULL DEFAULT '',     -- risk: declined, confirmed, refused, supervisor_approved ...
+    txn_id    INTEGER,
+    stan      INTEGER,
+    text      TEXT NOT NULL,                -- never card data
+    acked_at  TEXT,
+    acked_by  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS alert_open ON alert(acked_at, id);
+CREATE INDEX IF NOT EXISTS txn_kind_time ON txn(kind, local_time);  -- the day's refunds (risk: refund_total)

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import sqlite3
 
+from terminal.store.alerts import Alerts
 from terminal.store.counters import Counters
 from terminal.store.db import Database
 from terminal.store.errors import StoreError
 from terminal.store.lifecycle import check_initial, check_transition
+from terminal.store.risk import RiskCards
 from terminal.store.rows import NewTxn, TxnRow, txn_row
 from terminal.store.states import TxnState
 
 
 class Transactions:
-    def __init__(self, db: Database, counters: Counters) -> None:
+    def __init__(self, db: Database, counters: Counters, alerts: Alerts, risk: RiskCards) -> None:
         self.db = db
         self.counters = counters
+        self.alerts = alerts
+        self.risk = risk
 
     # -- writes -----------------------------------------------------------------------------------------
     def begin_txn(self, new: NewTxn) -> TxnRow:
@@ -46,6 +50,9 @@ class Transactions:
              new.original_id, new.tsc, at, at)).lastrowid
         assert txn_id is not None
         self._event(conn, txn_id, at, state, new.reason)
+        self.risk.record(conn, txn_id, new.card_hash, at)
+        for rule, decision, detail in new.risk:   # each risk decision journaled with the rule that fired
+            self.alerts.add(conn, "risk", detail, rule=rule, decision=decision, txn_id=txn_id, stan=stan, at=at)
         return txn_id, stan
 
     def set_state(self, txn_id: int, state: TxnState | str, reason: str, *, response_code: str | None = None,

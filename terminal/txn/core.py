@@ -7,18 +7,24 @@ driver loop (terminal/txn/loop.py) performs each effect and feeds back what happ
 
 A sale, as the table runs it:
 
-    WAIT_CARD --Swiped/CardKnown--------------------------> CHECKPOINT   (swipe, or card data already known)
-    WAIT_CARD --ChipPresented--> KERNEL --CardAnswered...--> CHECKPOINT   (the kernel asked to go online)
-                                 KERNEL --CardAnswered-----> DONE         (offline approve/decline, abort)
+    WAIT_CARD --Swiped/CardKnown--------------------------> RISK         (swipe, or card data already known)
+    WAIT_CARD --ChipPresented--> KERNEL --CardAnswered...--> RISK         (the kernel asked to go online)
+                                 KERNEL --CardAnswered-----> DONE         (offline decline, abort)
+                                 KERNEL --CardAnswered-----> RISK         (offline approval, before it is recorded)
+    RISK --RiskLooked--> CHECKPOINT                                       (no rule fired, or each was overridden)
+    RISK --RiskLooked--> ASKING --OperatorAnswered--> CHECKPOINT          (duplicate charge: ENTER; supervisor PIN)
+    RISK/ASKING --> DONE                                                  (declined by a rule, or 'no': nothing sent)
     CHECKPOINT --OperatorSettled--> CLEARING --Cleared--> WRITING_AHEAD --Committed--> AWAIT_HOST
     AWAIT_HOST --HostReplied--> DONE                                      (swipe)
     AWAIT_HOST --HostReplied--> COMPLETING --CardAnswered...--> DONE      (chip: second GENERATE AC)
 
 Two rules no path may break: nothing is sent once the operator cancelled before the request left; after it
-left, a cancel is a reversal (reason 17) of an approval, never a silent drop.
+left, a cancel is a reversal (reason 17) of an approval, never a silent drop. And a third: the risk rules
+(terminal/risk, docs/risk.md) see every card before its row is written ahead, whichever way it was read.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Callable
@@ -35,6 +41,8 @@ from terminal.i18n.text import N_
 from terminal.iso8583 import encode
 from terminal.iso8583.builders import PURCHASE, REFUND, VOID, Original, Terminal, field7, request_0200
 from terminal.keypad.inputs import CardPresented, RequestSent
+from terminal.risk import rules as risk_rules
+from terminal.risk.cardhash import card_hash, derived_key
 from terminal.store.states import TxnState
 from terminal.txn.clock import Instant
 from terminal.txn.exchange import Answered, NotSent, Reply, Request
@@ -52,6 +60,8 @@ CARD_DECLINED_LINE = N_("DECLINED BY CARD: sale reversed, customer not charged")
 class Phase(Enum):
     WAIT_CARD = "waiting for the card"
     KERNEL = "chip: kernel running"
+    RISK = "risk rules: the journal consulted"
+    ASKING = "risk rules: the operator or supervisor asked"
     CHECKPOINT = "operator checkpoint before sending"
     CLEARING = "clearing earlier reversals"
     WRITING_AHEAD = "writing ahead"
@@ -131,8 +141,19 @@ class HostReplied:
     reply: Reply
 
 
+@dataclass(frozen=True)
+class RiskLooked:
+    """What the journal says about the card's recent sales (by keyed hash) and the day's refunds."""
+    facts: risk_rules.Facts
+
+
+@dataclass(frozen=True)
+class OperatorAnswered:
+    yes: bool                        # ENTER at the question; the supervisor's PIN matched
+
+
 Event = (CardKnown | Swiped | ChipPresented | CardAnswered | CardFault | PinEntered | ApplicationChosen
-         | OperatorCancelled | OperatorSettled | Cleared | Committed | HostReplied)
+         | OperatorCancelled | OperatorSettled | Cleared | Committed | HostReplied | RiskLooked | OperatorAnswered)
 
 
 # ---- effects: what the driver must do -----------------------------------------------------------------------
@@ -164,6 +185,25 @@ class Notify:
 
 
 @dataclass(frozen=True)
+class LookUpRisk:
+    """Read the card's recent transactions (by keyed hash) since `since` (UTC ISO) and the refunds since
+    `day_start` (local ISO): a read, no commit."""
+    card_hash: str
+    since: str
+    day_start: str
+
+
+@dataclass(frozen=True)
+class AskOperator:
+    """A risk rule fired that a person may override: ask (ENTER = yes, anything else = no, the default), or
+    take the supervisor's PIN on the keypad; report OperatorAnswered."""
+    rule: str
+    title: str
+    value: str
+    supervisor: bool
+
+
+@dataclass(frozen=True)
 class SettleOperator:
     """Handle the keys typed so far; an open cancel confirmation is answered before anything is sent."""
 
@@ -186,6 +226,8 @@ class WriteAhead:
     psn: str | None
     original_id: int | None
     sequence_counter: int | None
+    card_hash: str | None = None                 # rides in the write-ahead commit (store/risk.py)
+    risk: tuple[tuple[str, str, str], ...] = ()  # (rule, decision, detail) journaled with the row
 
 
 @dataclass(frozen=True)
@@ -202,6 +244,8 @@ class RecordEnded:
     reason: str
     message: str
     sequence_counter: int | None
+    card_hash: str | None = None
+    risk: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,6 +259,8 @@ class RecordOfflineApproval:
     chip_code: str
     message: str
     sequence_counter: int | None
+    card_hash: str | None = None
+    risk: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -263,9 +309,9 @@ class Finish:
     reason: str = ""
 
 
-Effect = (AwaitCard | Transmit | PromptPin | PromptApplication | Notify | SettleOperator | ClearReversals
-          | WriteAhead | RecordEnded | RecordOfflineApproval | Send | Conclude | Reverse | GoOffline
-          | RecordChipFailure | Finish)
+Effect = (AwaitCard | Transmit | PromptPin | PromptApplication | Notify | LookUpRisk | AskOperator
+          | SettleOperator | ClearReversals | WriteAhead | RecordEnded | RecordOfflineApproval | Send | Conclude
+          | Reverse | GoOffline | RecordChipFailure | Finish)
 
 
 # ---- the table: phase -> event -> (action, next phase) ------------------------------------------------------
@@ -278,18 +324,26 @@ class Row:
 P = Phase
 TABLE: dict[Phase, dict[type, Row]] = {
     P.WAIT_CARD: {
-        CardKnown: Row("take_known_card", P.CHECKPOINT),
-        Swiped: Row("take_swipe", None),                       # CHECKPOINT, or DONE when refused
+        CardKnown: Row("take_known_card", None),               # RISK (CHECKPOINT for a void)
+        Swiped: Row("take_swipe", None),                       # RISK, or DONE when refused
         ChipPresented: Row("start_kernel", None),                # KERNEL (DONE if the card fails at once)
         CardFault: Row("end_card_fault", P.DONE),
         OperatorCancelled: Row("end_cancelled", P.DONE),
     },
     P.KERNEL: {
-        CardAnswered: Row("kernel_card_answer", None),         # KERNEL, CHECKPOINT or DONE
+        CardAnswered: Row("kernel_card_answer", None),         # KERNEL, RISK or DONE
         CardFault: Row("kernel_card_fault", None),
         PinEntered: Row("kernel_pin", None),
         ApplicationChosen: Row("kernel_application", None),
         OperatorCancelled: Row("end_cancelled", P.DONE),       # nothing sent yet: a clean cancel
+    },
+    P.RISK: {
+        RiskLooked: Row("apply_risk", None),                   # CHECKPOINT, ASKING, or DONE when declined
+        OperatorCancelled: Row("end_cancelled", P.DONE),
+    },
+    P.ASKING: {
+        OperatorAnswered: Row("after_answer", None),           # CHECKPOINT, ASKING again, or DONE on 'no'
+        OperatorCancelled: Row("end_cancelled", P.DONE),
     },
     P.CHECKPOINT: {
         OperatorSettled: Row("after_checkpoint", None),        # CLEARING, or DONE when cancelled
@@ -347,6 +401,14 @@ class SaleCore:
         self.cancel_requested = False
         self._unsent_recorded = False
         self.finished: Finish | None = None
+        self.policy = cfg.risk
+        self._hash_key = self.policy.hash_key or derived_key(cfg.keys.data_key)
+        self.card_hash: str | None = None
+        self.risk_notes: list[tuple[str, str, str]] = []      # (rule, decision, detail), journaled with the row
+        self._findings: list[risk_rules.Finding] = []
+        self._asking: risk_rules.Finding | None = None
+        self._resume: Callable[[], tuple[list[Effect], Phase]] | None = None
+        self._listed: risk_rules.Finding | None = None       # the kernel found the card on the exception file
 
     def start(self, now: Instant) -> list[Effect]:
         self.started = now
@@ -368,9 +430,9 @@ class SaleCore:
         return effects
 
     # ---- card -------------------------------------------------------------------------------------------
-    def _take_known_card(self, event: CardKnown, now: Instant) -> list[Effect]:
+    def _take_known_card(self, event: CardKnown, now: Instant):
         self.card = event.card
-        return [SettleOperator()]
+        return self._gate(_pan_of(event.card), self._to_checkpoint, now)
 
     def _take_swipe(self, event: Swiped, now: Instant):
         from terminal.card.swipe import tracks_to_card_data
@@ -383,7 +445,8 @@ class SaleCore:
         t2 = data.track2
         self.card = CardInput(entry_mode=data.decision.entry_mode or "901", masked_pan=mask_pan(t2.pan),
                               track2=t2.as_field35())
-        return [Notify(CardPresented()), SettleOperator()], P.CHECKPOINT
+        effects, phase = self._gate(t2.pan, self._to_checkpoint, now)
+        return [Notify(CardPresented()), *effects], phase
 
     def _end_card_fault(self, event: CardFault, now: Instant) -> list[Effect]:
         return [Finish(N_("CARD ERROR: {reason}", reason=card_reason(event.reason)), "not_sent", device_error=True, reason=event.reason)]
@@ -402,7 +465,7 @@ class SaleCore:
         # 9A and 9F21 are the terminal's local date and time, from the same instant as fields 12 and 13.
         txn = Transaction(amount=self.amount, transaction_type=0x20 if self.kind == "refund" else 0x00,
                           sequence_counter=event.sequence_counter, now=now.local,
-                          unpredictable=self.unpredictable)
+                          unpredictable=self.unpredictable, on_exception_file=self._on_exception_file)
         self.kernel = EmvKernel(config, txn, pin_entry=self.pin_entry, interactive_choice=self.interactive_choice)
         effects, phase = self._kernel_step(self.kernel.start(), P.KERNEL)
         return [Notify(CardPresented()), *effects], phase
@@ -419,8 +482,11 @@ class SaleCore:
         self.outcome = step.outcome
         if isinstance(step, OnlineRequest):
             self.card = _card_of(step.outcome, step.outcome.field55_request)
-            return [SettleOperator()], P.CHECKPOINT
+            return self._gate(step.outcome.pan or "", self._to_checkpoint, None)
         assert isinstance(step, Finished)
+        if running is P.KERNEL and step.outcome.decision is Decision.OFFLINE_APPROVED:
+            # The card approved offline: the rules still see it before the approval is recorded.
+            return self._gate(step.outcome.pan or "", lambda: (self._offline_end(step.outcome), P.DONE), None)
         return (self._offline_end(step.outcome) if running is P.KERNEL else self._online_end(step.outcome)), P.DONE
 
     def _kernel_card_answer(self, event: CardAnswered, now: Instant):
@@ -443,13 +509,17 @@ class SaleCore:
                            expiry=outcome.expiry)
             return [RecordOfflineApproval(self.kind, proc, self.amount, cur.local, card,
                                           outcome.chip_response_code or "Y1", N_("APPROVED (OFFLINE)"),
-                                          self.sequence_counter),
+                                          self.sequence_counter, self.card_hash, tuple(self.risk_notes)),
                     Finish(N_("APPROVED (OFFLINE)"))]
         if outcome.decision in (Decision.OFFLINE_DECLINED, Decision.UNABLE_ONLINE_DECLINED):
+            reason = f"declined offline by the chip ({outcome.chip_response_code}): {outcome.reason}"
+            if self._listed is not None:   # TVR byte 1 bit 5 set by the kernel: the terminal action codes declined
+                self.risk_notes.append((self._listed.rule, "declined", self._listed.detail))
+                reason += f"; {self._listed.detail} (TVR: card appears on terminal exception file)"
+            hashed = card_hash(outcome.pan, self._hash_key) if outcome.pan else None
             return [RecordEnded(self.kind, proc, self.amount, cur.local, outcome.entry_mode,
                                 mask_pan(outcome.pan or ""), outcome.psn or None, TxnState.DECLINED,
-                                f"declined offline by the chip ({outcome.chip_response_code}): {outcome.reason}",
-                                N_("DECLINED BY CARD"), self.sequence_counter),
+                                reason, N_("DECLINED BY CARD"), self.sequence_counter, hashed, tuple(self.risk_notes)),
                     Finish(N_("DECLINED BY CARD"))]
         effects: list[Effect] = []
         if "blocked" not in outcome.reason:   # a blocked application opens no fallback
@@ -457,6 +527,68 @@ class SaleCore:
             effects.append(RecordChipFailure(key))
         return effects + [Finish(N_("CARD ERROR: {reason}", reason=card_reason(outcome.reason)), "not_sent", device_error=True,
                                  reason=outcome.reason)]
+
+    # ---- the risk rules (terminal/risk): before anything is written ahead or recorded ------------------------
+    def _gate(self, pan: str, resume: Callable[[], tuple[list[Effect], Phase]], now: Instant | None):
+        """Look the card up (by keyed hash) and run the rules; `resume` is how the sale goes on once they
+        let it. A void (it names its original) and a card that gave no PAN skip the card rules."""
+        if self.kind == "void" or not pan:
+            return resume()
+        now = now or self.started
+        self.card_hash = card_hash(pan, self._hash_key)
+        self._sale = risk_rules.Sale(self.kind, self.amount, self.card_hash, pan, now.utc)
+        self._resume = resume
+        since = now.utc - dt.timedelta(seconds=self.policy.longest_window_s)
+        midnight = now.local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return [LookUpRisk(self.card_hash, since.isoformat(timespec="milliseconds"), midnight.isoformat())], P.RISK
+
+    def _to_checkpoint(self) -> tuple[list[Effect], Phase]:
+        return [SettleOperator()], P.CHECKPOINT
+
+    def _on_exception_file(self, pan: str) -> bool:
+        """The kernel's terminal risk management asks (EMV Book 4): sets TVR byte 1 bit 5 when listed."""
+        hashed = card_hash(pan, self._hash_key)
+        self._listed = risk_rules.exception_file(self.policy, risk_rules.Sale(self.kind, self.amount, hashed, pan),
+                                                 risk_rules.Facts())
+        return self._listed is not None
+
+    def _apply_risk(self, event: RiskLooked, now: Instant):
+        facts = replace(event.facts, floor_limit=event.facts.floor_limit or self.cfg.limits.floor_limit)
+        self._findings = risk_rules.assess(self.policy, self._sale, facts)
+        return self._next_finding()
+
+    def _next_finding(self):
+        while self._findings:
+            found = self._findings.pop(0)
+            if found.action == risk_rules.DECLINE:
+                return self._risk_refused(found, "declined", TxnState.DECLINED)
+            if found.action == risk_rules.IN_DOUBT:
+                return self._risk_refused(found, "in_doubt", TxnState.NOT_SENT)
+            self._asking = found
+            return [AskOperator(found.rule, found.title, found.value,
+                                found.action == risk_rules.SUPERVISOR)], P.ASKING
+        return self._resume()
+
+    def _after_answer(self, event: OperatorAnswered, now: Instant):
+        found = self._asking
+        who = "supervisor" if found.action == risk_rules.SUPERVISOR else "operator"
+        if not event.yes:
+            return self._risk_refused(found, f"refused by the {who}", TxnState.DECLINED)
+        self.risk_notes.append((found.rule, f"confirmed by the {who}", found.detail))
+        return self._next_finding()
+
+    def _risk_refused(self, found: risk_rules.Finding, decision: str, state: TxnState):
+        """The sale stops at the terminal: nothing is sent; its row says which rule and why."""
+        self.risk_notes.append((found.rule, decision, found.detail))
+        card, outcome = self.card, self.outcome
+        entry = card.entry_mode if card else outcome.entry_mode
+        masked = card.masked_pan if card else mask_pan(outcome.pan or "")
+        psn = card.psn if card else (outcome.psn or None)
+        tvr = " (TVR: card appears on terminal exception file)" if self._listed is not None else ""
+        record = RecordEnded(self.kind, KINDS[self.kind], self.amount, self.started.local, entry, masked, psn,
+                             state, f"risk {found.rule}: {found.detail}{tvr} ({decision}); nothing sent",
+                             found.refused_line, self.sequence_counter, self.card_hash, tuple(self.risk_notes))
+        return [record, Finish(found.refused_line)], P.DONE
 
     # ---- going online -----------------------------------------------------------------------------------
     def _after_checkpoint(self, event: OperatorSettled, now: Instant):
@@ -475,7 +607,7 @@ class SaleCore:
         return [WriteAhead(self.kind, KINDS[self.kind], self.amount, self.started.local, field7(now.utc),
                            card.entry_mode, card.masked_pan, card.psn,
                            self.original.id if self.original is not None else None,
-                           self.sequence_counter)], P.WRITING_AHEAD
+                           self.sequence_counter, self.card_hash, tuple(self.risk_notes))], P.WRITING_AHEAD
 
     def _send_request(self, event: Committed, now: Instant) -> list[Effect]:
         self.row_id, self.stan = event.row_id, event.stan
@@ -508,7 +640,8 @@ class SaleCore:
             return Conclude(self.row_id, v, None)
         card = self.card
         return RecordEnded(self.kind, KINDS[self.kind], self.amount, self.started.local, card.entry_mode,
-                           card.masked_pan, card.psn, TxnState.NOT_SENT, reason, v.message, self.sequence_counter)
+                           card.masked_pan, card.psn, TxnState.NOT_SENT, reason, v.message, self.sequence_counter,
+                           self.card_hash, tuple(self.risk_notes))
 
     def _conclude(self, event: HostReplied, now: Instant):
         reply = event.reply
@@ -565,6 +698,15 @@ class SaleCore:
             return [Reverse(self.row_id, REVERSAL_CANNOT_COMPLETE, f"chip: {why}", CARD_DECLINED_LINE),
                     Finish(CARD_DECLINED_LINE)]
         return [Finish(verdict.message)]
+
+
+def _pan_of(card: CardInput) -> str:
+    """The PAN of card data already in hand: its own field, else the digits before track 2's separator."""
+    if card.pan:
+        return card.pan
+    if card.track2:
+        return card.track2.split("=")[0].split("D")[0]
+    return ""
 
 
 def _terminal_of(cfg: Config) -> Terminal:

@@ -33,6 +33,7 @@ from terminal.txn.exchange import Answered, NoAnswer, address_of, exchange
 from terminal.txn.operator import NoOperator, Operator
 from terminal.txn.pin_entry import KeypadPinPad
 from terminal.txn.records import OUTCOME, SaleResult
+from terminal.txn.risk_io import ask_operator, risk_facts
 from terminal.txn.recovery import recover
 from terminal.txn.sealing import AdviceData, seal
 
@@ -43,6 +44,7 @@ class Driver:
     def __init__(self, cfg: Config, journal: Journal, link: HostLink, *, clock: Clock = SYSTEM,
                  crash: CrashPoints = NONE, emv: object | None = None, tracer=None) -> None:
         self.cfg, self.journal, self.link = cfg, journal, link
+        journal.risk.keep_s = cfg.risk.longest_window_s   # hashes past every window are erased as rows commit
         self.clock, self.crash = clock, crash
         self.emv = emv              # kernel terminal data overriding the TOML's (a provisioning bundle)
         self.tracer = tracer        # (name, command, response) of every APDU: tests and benchmarks only
@@ -180,6 +182,10 @@ class _Run:
                 if self.on_request_sent and isinstance(e.event, RequestSent):
                     self.on_request_sent()
                 return []
+            case c.LookUpRisk():
+                return [c.RiskLooked(risk_facts(j, e))]
+            case c.AskOperator():
+                return [c.OperatorAnswered(ask_operator(self.operator, e, d.cfg.risk.supervisor_pin_hash))]
             case c.SettleOperator():
                 return [c.OperatorSettled(self.operator.settle())]
             case c.ClearReversals():
@@ -189,7 +195,8 @@ class _Run:
                 d.crash.reached("before_write_ahead")
                 row = j.begin(kind=e.kind, proc_code=e.proc_code, amount=e.amount, currency=d.cfg.terminal.currency,
                               local_time=e.local_time, transmitted=e.transmitted, entry_mode=e.entry_mode,
-                              masked_pan=e.masked_pan, psn=e.psn, original_id=e.original_id, tsc=e.sequence_counter)
+                              masked_pan=e.masked_pan, psn=e.psn, original_id=e.original_id, tsc=e.sequence_counter,
+                              card_hash=e.card_hash, risk=e.risk)
                 self.row_id = row.id
                 d.crash.reached("after_write_ahead")
                 return [c.Committed(row.id, row.stan, row.batch)]
@@ -197,14 +204,15 @@ class _Run:
                 row = j.begin(kind=e.kind, proc_code=e.proc_code, amount=e.amount, currency=d.cfg.terminal.currency,
                               local_time=e.local_time, transmitted="", entry_mode=e.entry_mode,
                               masked_pan=e.masked_pan, psn=e.psn, state=e.state, reason=e.reason,
-                              message=e.message, tsc=e.sequence_counter)
+                              message=e.message, tsc=e.sequence_counter, card_hash=e.card_hash, risk=e.risk)
                 self.row_id = row.id
                 return []
             case c.RecordOfflineApproval():
                 d.crash.reached("before_offline_record")
                 row = record_offline_approval(j, d.cfg, kind=e.kind, proc_code=e.proc_code, amount=e.amount,
                                               local_time=e.local_time, card=e.card, chip_code=e.chip_code,
-                                              message=e.message, tsc=e.sequence_counter)
+                                              message=e.message, tsc=e.sequence_counter, card_hash=e.card_hash,
+                                              risk=e.risk)
                 self.row_id = row.id
                 return []
             case c.Send():
@@ -321,11 +329,13 @@ def journal_failure_consequence(e: c.Effect) -> str:
 
 
 def record_offline_approval(journal: Journal, cfg: Config, *, kind: str, proc_code: str, amount: int, local_time,
-                            card, chip_code: str, message: str, tsc: int | None) -> TxnRow:
+                            card, chip_code: str, message: str, tsc: int | None, card_hash: str | None = None,
+                            risk: tuple = ()) -> TxnRow:
     """An offline approval and its advice in one commit; the advice keeps PAN, expiry and field 55, sealed,
     and never track 2 or a PIN block."""
     advice = AdviceData(card.pan, card.expiry, card.icc, card.psn)
     return journal.begin_offline(kind=kind, proc_code=proc_code, amount=amount, currency=cfg.terminal.currency,
                                  local_time=local_time, entry_mode=card.entry_mode, masked_pan=card.masked_pan,
                                  psn=card.psn, chip_code=chip_code, message=message, tsc=tsc,
-                                 seal=lambda txn_id: seal(cfg.keys.data_key, txn_id, advice))
+                                 seal=lambda txn_id: seal(cfg.keys.data_key, txn_id, advice), card_hash=card_hash,
+                                 risk=risk)

@@ -15,10 +15,11 @@ from typing import Protocol
 from drivers.keypad.errors import KeySourceExhausted
 from drivers.keypad.keys import QUIT
 from drivers.keypad.source import KeySource
-from terminal.keypad.effects import AppChosen, Cancelled, Effect, PinComplete, ReversalRequested
+from terminal.i18n.text import N_
+from terminal.keypad.effects import AppChosen, Cancelled, Effect, PinComplete, ReversalRequested, RiskAnswered
 from terminal.keypad.fsm import KeypadFSM
-from terminal.keypad.inputs import (AppsOffered, CardPresented, OutcomeReceived, PinRequested, RequestSent, Tick,
-                                    input_of)
+from terminal.keypad.inputs import (AppsOffered, CardPresented, OutcomeReceived, PinRequested, RequestSent,
+                                    RiskQuestion, Tick, input_of)
 from terminal.keypad.pinpad import PinDigits
 from terminal.keypad.screen import Screen
 from terminal.keypad.states import CONFIRMATIONS
@@ -41,6 +42,8 @@ class Operator(Protocol):
     def poll(self) -> list[OperatorCancelled]: ...
     def settle(self) -> bool: ...
     def enter_pin(self, digits: PinDigits) -> bool: ...
+    def confirm(self, title: str, value: str) -> bool: ...
+    def supervisor_pin(self, title: str, digits: PinDigits) -> bool: ...
     def choose(self, labels: Sequence[str]) -> int | None: ...
     def show_result(self, message: str, approved: bool) -> None: ...
 
@@ -62,6 +65,12 @@ class NoOperator:
         return False
 
     def enter_pin(self, digits: PinDigits) -> bool:
+        return False
+
+    def confirm(self, title: str, value: str) -> bool:
+        return False      # nobody to say yes: the default, no
+
+    def supervisor_pin(self, title: str, digits: PinDigits) -> bool:
         return False
 
     def choose(self, labels: Sequence[str]) -> int | None:
@@ -181,6 +190,17 @@ class KeypadOperator:
 
     def enter_pin(self, digits: PinDigits) -> bool:
         self.feed(PinRequested(digits))
+        return self._wait_for(PinComplete) is not None
+
+    def confirm(self, title: str, value: str) -> bool:
+        """A risk question: ENTER = yes; any other key, a cancel, or a script that ended = no."""
+        self.feed(RiskQuestion(title, value))
+        answer = self._wait_for(RiskAnswered)
+        return bool(answer is not None and answer.yes)  # type: ignore[union-attr]
+
+    def supervisor_pin(self, title: str, digits: PinDigits) -> bool:
+        """The supervisor's PIN into `digits` (which checks it); False when nobody typed one."""
+        self.feed(PinRequested(digits, N_("SUPERVISOR PIN")))
         return self._wait_for(PinComplete) is not None
 
     def choose(self, labels: Sequence[str]) -> int | None:

@@ -8,38 +8,19 @@ the PIN belongs to a certified PIN pad: this exists for development readers and 
 from __future__ import annotations
 
 from terminal.emv.pin import EmulatedPinPad, PinEncryptor
+from terminal.keypad.pinpad import TypedDigits
 
 
-class KeypadPinPad:
+class KeypadPinPad(TypedDigits):
     """keypad.pinpad.PinDigits on one side, emv.pin.PinPad on the other."""
 
     def __init__(self, encryptor: PinEncryptor) -> None:
+        super().__init__()
         self._encryptor = encryptor
-        self._digits: list[str] = []
-        self._complete = False
-
-    def __repr__(self) -> str:
-        return "KeypadPinPad(****)"
-
-    # the keypad's side
-    def add_digit(self, digit: str) -> None:
-        self._digits.append(digit)
-
-    def remove_digit(self) -> None:
-        if self._digits:
-            self._digits.pop()
-
-    def complete(self) -> None:
-        self._complete = True
-
-    def abandon(self) -> None:
-        self._digits, self._complete = [], False
 
     # the kernel's side: one block per PIN typed, then the digits are gone
     def _once(self) -> EmulatedPinPad:
-        pin = "".join(self._digits) if self._complete else None
-        self.abandon()
-        return EmulatedPinPad(pin, self._encryptor)
+        return EmulatedPinPad(self.take(), self._encryptor)
 
     def plaintext_offline_pin(self, tries_left: int | None) -> bytes | None:
         return self._once().plaintext_offline_pin(tries_left)

@@ -343,6 +343,7 @@ def test_waiting_for_the_host_is_shown_on_a_tty_and_not_with_json(tmp_path):
         argv = POSTERM + ["sale", "1.00", *SWIPE, "--host", host_address(server), "--data-dir", str(tmp_path)]
         code, out, err = _stderr_on_a_pty(argv)
         assert code == 0 and "waiting for the host: 1 of 30 s" in err and "waiting for the host: 2 of 30 s" in err
+        argv[argv.index("1.00")] = "1.01"   # another amount: the same one again is the duplicate guard's case
         code, out, err = _stderr_on_a_pty(argv + ["--json"])
         assert code == 0 and "waiting" not in err
     finally:

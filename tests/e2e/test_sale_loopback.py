@@ -150,8 +150,10 @@ def test_posterm_run_chip_sale(host_sim, posterm):
 def test_posterm_run_takes_its_readers_in_turn_and_ends_with_its_script(host_sim, posterm):
     """One process, chip then swipe then tap then chip: each sale the same core; the next sale's first digit
     (held while the previous sale is in flight) dismisses its result; the end of the script ends the run."""
-    one = "1,2,3,ENTER,ENTER"
-    r = posterm("run", "--keys", ",".join([one] * 4), "--reader", "emulated:visa", "--reader",
+    # four amounts: the visa chip and the magstripe card share a PAN, and the same card for the same amount
+    # again within [risk] duplicate_window_s would be the duplicate-charge guard's case (tests/e2e/test_risk.py)
+    keys = ",".join(f"1,2,{d},ENTER,ENTER" for d in "3456")
+    r = posterm("run", "--keys", keys, "--reader", "emulated:visa", "--reader",
                 "emulated-swipe:magstripe", "--reader", "emulated:contactless", "--host", host_address(host_sim),
                 timeout=30)
     assert r.code == 0, r.err
@@ -192,11 +194,11 @@ def test_chip_failure_then_fallback_swipe_of_the_same_card(host_sim, posterm):
 
 
 def test_full_disk_refuses_the_sale_before_anything_is_sent(host_sim, posterm, tmp_path):
-    """A real full file system (a 512 KiB tmpfs, filled): the write-ahead commit fails, so the request never
+    """A real full file system (a 768 KiB tmpfs, filled): the write-ahead commit fails, so the request never
     leaves; the operator sees why, in one line."""
     mnt = tmp_path / "small"
     mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=768k", "tmpfs", str(mnt)], check=True)
     try:
         first = posterm("sale", "--reader", "emulated-swipe:magstripe", "1.00", "--host", host_address(host_sim), data=mnt)  # creates the journal
         assert first.code == 0

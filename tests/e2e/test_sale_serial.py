@@ -7,9 +7,9 @@ from tests.fixtures.host import MAC_KEY, host_address
 
 
 def test_magstripe_card_from_a_serial_reader_is_approved(host_sim, posterm, msr_emulator):
-    for protocol in ("ascii", "msr605"):
-        dev = msr_emulator(protocol, ["split:magstripe"]).slave_path
-        r = posterm("sale", "3.00", "--reader", f"serial:{dev}?protocol={protocol}", "--host",
+    for protocol, amount in (("ascii", "3.00"), ("msr605", "3.01")):   # the same card and amount again: the
+        dev = msr_emulator(protocol, ["split:magstripe"]).slave_path             # duplicate guard's case
+        r = posterm("sale", amount, "--reader", f"serial:{dev}?protocol={protocol}", "--host",
                     host_address(host_sim), "--json")
         assert r.code == 0 and r.json["outcome"] == "approved" and r.json["entry_mode"] == "901", r.err
     assert [decode(m, MAC_KEY).fields[35] for m in host_sim.received] == ["4761739001010010=301210100000000"] * 2

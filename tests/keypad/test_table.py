@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from drivers.keypad.keys import DIGITS
-from terminal.keypad.effects import AmountConfirmed, AppChosen, Cancelled, PinComplete, ReversalRequested
+from terminal.keypad.effects import AmountConfirmed, AppChosen, Cancelled, PinComplete, ReversalRequested, RiskAnswered
 from terminal.keypad.errors import KeypadSequenceError
 from terminal.keypad.fsm import KeypadFSM
 from terminal.keypad.inputs import (
@@ -15,6 +15,7 @@ from terminal.keypad.inputs import (
     OutcomeReceived,
     PinRequested,
     RequestSent,
+    RiskQuestion,
     Tick,
 )
 from terminal.keypad.screen import Screen
@@ -29,6 +30,7 @@ INPUTS = {
     "card": CardPresented(),
     "apps": AppsOffered(("MASTERCARD",)),
     "pin": PinRequested(RecordingPinPad()),
+    "risk": RiskQuestion("SAME CARD, SAME AMOUNT", "APPROVED 10:02, STAN 000123"),
     "sent": RequestSent(),
     "outcome": OutcomeReceived("Declined: insufficient funds", False),
 }
@@ -47,6 +49,7 @@ PROC = Screen("PROCESSING", "CNY 1.23", "Please wait")
 RES = Screen("APPROVED", "CNY 1.23", "Approved 123456")
 CC = Screen("CANCEL SALE?", "CNY 1.23", "ENTER=yes  other key=no")
 AB = Screen("CANCEL SALE? it will be reversed", "CNY 1.23", "ENTER=yes  other=no")
+RISK = Screen("SAME CARD, SAME AMOUNT", "APPROVED 10:02, STAN 000123", "charge again? ENTER=yes other=no")
 DECLINED = (S.RESULT, Screen("NOT APPROVED", "CNY 1.23", "Declined: insufficient funds"), ())
 
 
@@ -77,7 +80,7 @@ EXPECTED = {
         "CLEAR": same(S.IDLE, IDLE), "CANCEL": same(S.IDLE, IDLE),
         "ENTER": new_amount(0), **fkeys(same(S.IDLE, IDLE)), "F1": new_amount(0),
         "tick": same(S.IDLE, IDLE), "card": same(S.IDLE, with_message(IDLE, EARLY)),
-        "apps": RAISES, "pin": RAISES, "sent": RAISES,
+        "apps": RAISES, "risk": RAISES, "pin": RAISES, "sent": RAISES,
         "outcome": same(S.IDLE, with_message(IDLE, "Declined: insufficient funds")),
     },
     S.AMOUNT_ENTRY: {
@@ -86,7 +89,7 @@ EXPECTED = {
         "CANCEL": same(S.CANCEL_CONFIRM, CC), "ENTER": same(S.AMOUNT_CONFIRM, AC),
         **fkeys(same(S.AMOUNT_ENTRY, AE)), "tick": same(S.AMOUNT_ENTRY, AE),
         "card": same(S.AMOUNT_ENTRY, with_message(AE, EARLY)),
-        "apps": RAISES, "pin": RAISES, "sent": RAISES, "outcome": RAISES,
+        "apps": RAISES, "risk": RAISES, "pin": RAISES, "sent": RAISES, "outcome": RAISES,
     },
     S.AMOUNT_CONFIRM: {
         **digits(lambda d: same(S.AMOUNT_CONFIRM, AC)),
@@ -94,7 +97,7 @@ EXPECTED = {
         "ENTER": (S.WAIT_CARD, WC, (AmountConfirmed(123),)),
         **fkeys(same(S.AMOUNT_CONFIRM, AC)), "tick": same(S.AMOUNT_CONFIRM, AC),
         "card": same(S.AMOUNT_CONFIRM, with_message(AC, EARLY)),
-        "apps": RAISES, "pin": RAISES, "sent": RAISES, "outcome": RAISES,
+        "apps": RAISES, "risk": RAISES, "pin": RAISES, "sent": RAISES, "outcome": RAISES,
     },
     S.WAIT_CARD: {
         **digits(lambda d: same(S.WAIT_CARD, WC)),
@@ -102,7 +105,7 @@ EXPECTED = {
         **fkeys(same(S.WAIT_CARD, WC)), "tick": same(S.WAIT_CARD, WC),
         "card": same(S.READING_CARD, RC),
         "apps": same(S.APP_CHOICE, Screen("SELECT APPLICATION", "1/1 MASTERCARD", "ENTER=OK  F1/F2=scroll")),
-        "pin": same(S.PIN_ENTRY, Screen("ENTER PIN", "", "CNY 1.23")),
+        "risk": same(S.RISK_CONFIRM, RISK), "pin": same(S.PIN_ENTRY, Screen("ENTER PIN", "", "CNY 1.23")),
         "sent": same(S.PROCESSING, PROC), "outcome": DECLINED,
     },
     S.READING_CARD: {
@@ -111,7 +114,7 @@ EXPECTED = {
         "ENTER": same(S.READING_CARD, RC), **fkeys(same(S.READING_CARD, RC)), "tick": same(S.READING_CARD, RC),
         "card": same(S.READING_CARD, RC),
         "apps": same(S.APP_CHOICE, Screen("SELECT APPLICATION", "1/1 MASTERCARD", "ENTER=OK  F1/F2=scroll")),
-        "pin": same(S.PIN_ENTRY, Screen("ENTER PIN", "", "CNY 1.23")),
+        "risk": same(S.RISK_CONFIRM, RISK), "pin": same(S.PIN_ENTRY, Screen("ENTER PIN", "", "CNY 1.23")),
         "sent": same(S.PROCESSING, PROC), "outcome": DECLINED,
     },
     S.APP_CHOICE: {
@@ -125,7 +128,7 @@ EXPECTED = {
         "F2": same(S.APP_CHOICE, Screen("SELECT APPLICATION", "2/2 VISA DEBIT", "ENTER=OK  F1/F2=scroll")),
         "F3": same(S.APP_CHOICE, APP), "F4": same(S.APP_CHOICE, APP),
         "tick": same(S.APP_CHOICE, APP), "card": same(S.APP_CHOICE, APP),
-        "apps": RAISES, "pin": RAISES, "sent": RAISES, "outcome": DECLINED,
+        "apps": RAISES, "risk": RAISES, "pin": RAISES, "sent": RAISES, "outcome": DECLINED,
     },
     S.PIN_ENTRY: {
         **digits(lambda d: same(S.PIN_ENTRY, Screen("ENTER PIN", "***", "CNY 1.23"))),
@@ -133,20 +136,28 @@ EXPECTED = {
         "CANCEL": same(S.CANCEL_CONFIRM, Screen("CANCEL SALE?", "**", "ENTER=yes  other key=no")),
         "ENTER": same(S.PIN_ENTRY, with_message(PIN, "PIN needs 4 to 12 digits")),
         **fkeys(same(S.PIN_ENTRY, PIN)), "tick": same(S.PIN_ENTRY, PIN), "card": same(S.PIN_ENTRY, PIN),
-        "apps": RAISES, "pin": RAISES, "sent": RAISES, "outcome": DECLINED,
+        "apps": RAISES, "risk": RAISES, "pin": RAISES, "sent": RAISES, "outcome": DECLINED,
+    },
+    S.RISK_CONFIRM: {   # ENTER is yes; any other key no (the default); silence waits
+        **digits(lambda d: (S.READING_CARD, RC, (RiskAnswered(False),))),
+        "CLEAR": (S.READING_CARD, RC, (RiskAnswered(False),)), "CANCEL": (S.READING_CARD, RC, (RiskAnswered(False),)),
+        "ENTER": (S.READING_CARD, RC, (RiskAnswered(True),)),
+        **fkeys((S.READING_CARD, RC, (RiskAnswered(False),))),
+        "tick": same(S.RISK_CONFIRM, RISK), "card": same(S.RISK_CONFIRM, RISK),
+        "apps": RAISES, "pin": RAISES, "risk": RAISES, "sent": RAISES, "outcome": DECLINED,
     },
     S.PROCESSING: {
         **digits(lambda d: same(S.PROCESSING, PROC)),
         "CLEAR": same(S.PROCESSING, PROC), "CANCEL": same(S.ABORT_CONFIRM, AB), "ENTER": same(S.PROCESSING, PROC),
         **fkeys(same(S.PROCESSING, PROC)), "tick": same(S.PROCESSING, PROC), "card": same(S.PROCESSING, PROC),
-        "apps": RAISES, "pin": RAISES, "sent": same(S.PROCESSING, PROC), "outcome": DECLINED,
+        "apps": RAISES, "risk": RAISES, "pin": RAISES, "sent": same(S.PROCESSING, PROC), "outcome": DECLINED,
     },
     S.RESULT: {
         **digits(new_amount),
         "CLEAR": same(S.RESULT, RES), "CANCEL": same(S.IDLE, IDLE), "ENTER": same(S.IDLE, IDLE),
         **fkeys(same(S.RESULT, RES)), "F1": new_amount(0), "tick": same(S.RESULT, RES),
         "card": same(S.RESULT, with_message(RES, EARLY)),
-        "apps": RAISES, "pin": RAISES, "sent": RAISES, "outcome": RAISES,
+        "apps": RAISES, "risk": RAISES, "pin": RAISES, "sent": RAISES, "outcome": RAISES,
     },
     S.CANCEL_CONFIRM: {  # opened from amount entry at 1.23: any other key restores exactly that
         **digits(lambda d: same(S.AMOUNT_ENTRY, AE)),
@@ -155,7 +166,7 @@ EXPECTED = {
         **fkeys(same(S.AMOUNT_ENTRY, AE)),
         "tick": same(S.CANCEL_CONFIRM, CC),  # 1 s of silence: still asking
         "card": same(S.AMOUNT_ENTRY, with_message(AE, EARLY)),  # dismissed, then amount entry's answer
-        "apps": RAISES, "pin": RAISES, "sent": RAISES, "outcome": RAISES,
+        "apps": RAISES, "risk": RAISES, "pin": RAISES, "sent": RAISES, "outcome": RAISES,
     },
     S.ABORT_CONFIRM: {
         **digits(lambda d: same(S.PROCESSING, PROC)),
@@ -163,7 +174,7 @@ EXPECTED = {
         "ENTER": (S.PROCESSING, with_message(PROC, "Reversal requested; waiting"), (ReversalRequested(),)),
         **fkeys(same(S.PROCESSING, PROC)),
         "tick": same(S.ABORT_CONFIRM, AB), "card": same(S.ABORT_CONFIRM, AB),
-        "apps": RAISES, "pin": RAISES, "sent": same(S.ABORT_CONFIRM, AB), "outcome": DECLINED,
+        "apps": RAISES, "risk": RAISES, "pin": RAISES, "sent": same(S.ABORT_CONFIRM, AB), "outcome": DECLINED,
     },
 }
 

@@ -8,6 +8,7 @@ logic answering the core's encoded 0200 (real codec, real MAC), the clock is a M
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
@@ -26,6 +27,8 @@ from terminal.store.fallbacks import JournalFallbackStore
 from terminal.txn import core as c
 from terminal.txn.clock import ManualClock
 from terminal.txn.exchange import NoAnswer, read_answer
+from terminal.risk.cardhash import card_hash, derived_key
+from terminal.risk.rules import Facts, Seen
 from terminal.txn.records import CardInput
 
 CFG = Config()
@@ -44,15 +47,18 @@ EVENTS = {
     c.Cleared: c.Cleared(0),
     c.Committed: c.Committed(7, 123, 1),
     c.HostReplied: c.HostReplied(NoAnswer("no response within 5 s")),
+    c.RiskLooked: c.RiskLooked(Facts()),
+    c.OperatorAnswered: c.OperatorAnswered(False),
 }
 
 
 class Trip:
     """One core and the parts that answer its effects: a card, the host's logic, a fallback store."""
 
-    def __init__(self, tmp_path, profile: str = "visa", *, choose: bool = False, kind: str = "purchase") -> None:
+    def __init__(self, tmp_path, profile: str = "visa", *, choose: bool = False, kind: str = "purchase",
+                 cfg: Config = CFG) -> None:
         self.journal = Journal(tmp_path / "j.sqlite3")
-        self.core = c.SaleCore(CFG, kind, 1234, fallbacks=JournalFallbackStore(self.journal),
+        self.core = c.SaleCore(cfg, kind, 1234, fallbacks=JournalFallbackStore(self.journal),
                                interactive_choice=choose, pin_entry=True)
         self.card = InProcessChannel(load_profile(profile))
         self.profile = profile
@@ -91,10 +97,13 @@ class Trip:
         return self._online_to(phase)
 
     def _online_to(self, phase: c.Phase) -> "Trip":
-        for event, reached in ((c.OperatorSettled(False), c.Phase.CLEARING), (c.Cleared(0), c.Phase.WRITING_AHEAD),
+        for event, reached in ((c.RiskLooked(Facts()), c.Phase.CHECKPOINT),
+                               (c.OperatorSettled(False), c.Phase.CLEARING), (c.Cleared(0), c.Phase.WRITING_AHEAD),
                                (c.Committed(7, 123, 1), c.Phase.AWAIT_HOST)):
             if self.core.phase is phase:
                 return self
+            if type(event) not in c.TABLE[self.core.phase]:
+                continue   # a step this sale is already past (the risk rules, answered)
             self.feed(event)
             assert self.core.phase is reached
         if phase is c.Phase.AWAIT_HOST:
@@ -136,7 +145,14 @@ def test_every_pair_of_the_table_has_a_test_below():
 # ---- WAIT_CARD ---------------------------------------------------------------------------------------------
 def test_row__WAIT_CARD__CardKnown(tmp_path):
     t = Trip(tmp_path)
-    assert kinds(t.feed(c.CardKnown(SWIPE))) == ["SettleOperator"] and t.core.phase is c.Phase.CHECKPOINT
+    [look] = t.feed(c.CardKnown(SWIPE))
+    assert isinstance(look, c.LookUpRisk) and t.core.phase is c.Phase.RISK
+    assert look.card_hash == card_hash("4761739001010010", derived_key(CFG.keys.data_key))
+    assert look.since == "2026-12-01T05:20:00.000+00:00"          # the longest window (600 s) back, UTC
+    assert look.day_start == "2026-11-30T00:00:00"                 # local midnight in Honolulu
+    (tmp_path / "void").mkdir()
+    void = Trip(tmp_path / "void", kind="void")                    # a void names its original: no card rules
+    assert kinds(void.feed(c.CardKnown(SWIPE))) == ["SettleOperator"] and void.core.phase is c.Phase.CHECKPOINT
 
 
 def test_row__WAIT_CARD__Swiped(tmp_path):
@@ -200,6 +216,70 @@ def test_row__KERNEL__ApplicationChosen(tmp_path):
 def test_row__KERNEL__OperatorCancelled(tmp_path):
     t = Trip(tmp_path).chip_to(c.Phase.KERNEL)
     assert kinds(t.feed(c.OperatorCancelled())) == ["Finish"] and t.effects[0].outcome == "cancelled"
+
+
+# ---- RISK and ASKING ------------------------------------------------------------------------------------------
+NOW = HONOLULU.now().utc
+
+
+def _seen(state: str, amount: int = 1234, minutes_ago: float = 2, stan: int = 123) -> Seen:
+    return Seen(stan, "purchase", amount, state, NOW - dt.timedelta(minutes=minutes_ago), "2026-11-30T19:28:00")
+
+
+def test_row__RISK__RiskLooked(tmp_path):
+    clean = Trip(tmp_path)
+    clean.feed(c.CardKnown(SWIPE))
+    assert kinds(clean.feed(c.RiskLooked(Facts((_seen("approved", amount=999),))))) == ["SettleOperator"]
+    (tmp_path / "2").mkdir()
+    twice = Trip(tmp_path / "2")
+    twice.feed(c.CardKnown(SWIPE))
+    [ask] = twice.feed(c.RiskLooked(Facts((_seen("approved"),))))
+    assert ask == c.AskOperator("duplicate_charge", "SAME CARD, SAME AMOUNT", "APPROVED 19:28, STAN 000123", False)
+    assert twice.core.phase is c.Phase.ASKING
+    (tmp_path / "3").mkdir()
+    doubt = Trip(tmp_path / "3")
+    doubt.feed(c.CardKnown(SWIPE))
+    record, finish = doubt.feed(c.RiskLooked(Facts((_seen("reversal_pending"),))))
+    assert record.state == "not_sent" and record.risk[0][:2] == ("duplicate_charge", "in_doubt")
+    assert finish.message == "NOT SENT: first attempt STAN 000123 in doubt, reversal pending"
+    (tmp_path / "4").mkdir()
+    hot = Trip(tmp_path / "4", cfg=replace(CFG, risk=replace(CFG.risk, exception_prefixes=("476173",))))
+    hot.feed(c.CardKnown(SWIPE))
+    record, finish = hot.feed(c.RiskLooked(Facts()))
+    assert record.state == "declined" and "exception file (PAN prefix 476173)" in record.reason
+    assert record.card_hash == hot.core.card_hash and finish.message == "DECLINED: card on exception file"
+
+
+def test_row__RISK__OperatorCancelled(tmp_path):
+    t = Trip(tmp_path)
+    t.feed(c.CardKnown(SWIPE))
+    assert t.feed(c.OperatorCancelled()) == [c.Finish("CANCELLED: nothing sent", "cancelled")]
+
+
+def test_row__ASKING__OperatorAnswered(tmp_path):
+    no = Trip(tmp_path)
+    no.feed(c.CardKnown(SWIPE))
+    no.feed(c.RiskLooked(Facts((_seen("approved"),))))
+    record, finish = no.feed(c.OperatorAnswered(False))
+    assert record.state == "declined" and record.risk[0][:2] == ("duplicate_charge", "refused by the operator")
+    assert finish.message == "NOT CHARGED AGAIN: same card, same amount already approved"
+    (tmp_path / "2").mkdir()
+    yes = Trip(tmp_path / "2")
+    yes.feed(c.CardKnown(SWIPE))
+    yes.feed(c.RiskLooked(Facts((_seen("approved"),))))
+    assert kinds(yes.feed(c.OperatorAnswered(True))) == ["SettleOperator"]
+    yes._online_to(c.Phase.WRITING_AHEAD)
+    write = yes.last(c.WriteAhead)        # the confirmation rides in the write-ahead commit
+    assert write.risk == (("duplicate_charge", "confirmed by the operator",
+                           "same card and amount approved at 19:28 as STAN 000123"),)
+    assert write.card_hash == yes.core.card_hash
+
+
+def test_row__ASKING__OperatorCancelled(tmp_path):
+    t = Trip(tmp_path)
+    t.feed(c.CardKnown(SWIPE))
+    t.feed(c.RiskLooked(Facts((_seen("approved"),))))
+    assert t.feed(c.OperatorCancelled())[0].outcome == "cancelled" and t.core.phase is c.Phase.DONE
 
 
 # ---- CHECKPOINT, CLEARING, WRITING_AHEAD -----------------------------------------------------------------

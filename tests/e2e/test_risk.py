@@ -1,0 +1,170 @@
+"""Risk controls (风控) through real `posterm sale` / `posterm refund` processes, a real socket and the host
+simulator, the real journal file: the duplicate-charge guard, an in-doubt first attempt, the exception file
+(swipe and chip), velocity, the amount alert with the supervisor's PIN, the day's refunds and split sales.
+
+Keys go through `--keys` with the terminal's keypad rules: a key the screen would ignore waits until the
+screen where it matters (ENTER typed early is the answer to 'charge again?'; PIN digits wait for the PIN
+screen)."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from terminal.hostsim.rules import Rule
+from terminal.iso8583 import decode
+from terminal.risk.supervisor import hash_pin
+from tests.fixtures.host import MAC_KEY, terminal_config
+
+SWIPE = ("--reader", "emulated-swipe:magstripe")
+PAN = "4761739001010010"     # the magstripe profile's card (and the visa chip profile's)
+
+
+def _config(tmp_path, host_sim, risk: str = "", **kw) -> str:
+    path = Path(terminal_config(tmp_path, host_sim, **kw))
+    if risk:
+        path.write_text(path.read_text() + "[risk]\n" + risk)
+    return str(path)
+
+
+def _journal(posterm) -> sqlite3.Connection:
+    conn = sqlite3.connect(posterm.data_dir / "journal.sqlite3")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _mtis(host_sim) -> list[str]:
+    return [decode(m, MAC_KEY).mti for m in host_sim.received]
+
+
+# ---- the duplicate-charge guard ------------------------------------------------------------------------------
+def test_a_second_swipe_of_the_same_card_and_amount_is_caught_and_defaults_to_no(host_sim, posterm, tmp_path):
+    cfg = _config(tmp_path, host_sim)
+    first = posterm("sale", "12.34", *SWIPE, "--config", cfg, "--json")
+    assert first.code == 0 and first.json["outcome"] == "approved"
+    again = posterm("sale", "12.34", *SWIPE, "--config", cfg, "--json")       # nobody at the keypad: no
+    assert again.code == 1 and again.json["outcome"] == "declined"
+    assert again.json["message"] == "NOT CHARGED AGAIN: same card, same amount already approved"
+    keyed_no = posterm("sale", "12.34", *SWIPE, "--keys", "CLEAR", "--config", cfg, "--json")  # any key but ENTER
+    assert keyed_no.code == 1 and keyed_no.json["outcome"] == "declined"
+    assert _mtis(host_sim) == ["0200"]                        # neither refusal sent anything
+    other = posterm("sale", "12.35", *SWIPE, "--config", cfg, "--json")        # another amount: no question
+    assert other.code == 0
+    rows = _journal(posterm).execute("SELECT rule, decision, stan, text FROM alert ORDER BY id").fetchall()
+    assert [tuple(r)[:2] for r in rows] == [("duplicate_charge", "refused by the operator")] * 2
+    assert rows[0]["text"].startswith("same card and amount approved at ") and "as STAN 000001" in rows[0]["text"]
+
+
+def test_yes_charges_again_and_the_confirmation_is_journaled_with_the_sale(host_sim, posterm, tmp_path):
+    cfg = _config(tmp_path, host_sim)
+    assert posterm("sale", "12.34", *SWIPE, "--config", cfg).code == 0
+    yes = posterm("sale", "12.34", *SWIPE, "--keys", "ENTER", "--config", cfg, "--json")
+    assert yes.code == 0 and yes.json["outcome"] == "approved", yes.err
+    assert _mtis(host_sim) == ["0200", "0200"]
+    j = _journal(posterm)
+    [alert] = j.execute("SELECT * FROM alert").fetchall()
+    assert (alert["rule"], alert["decision"], alert["txn_id"]) == ("duplicate_charge", "confirmed by the operator",
+                                                                  yes.json["id"])
+    # the confirmation rode in the write-ahead commit: the row and its alert have one timestamp
+    assert j.execute("SELECT created_at FROM txn WHERE id=?", (yes.json["id"],)).fetchone()[0] == alert["at"]
+
+
+def test_the_guard_works_the_same_for_chip_and_tap(host_sim, posterm, tmp_path):
+    cfg = _config(tmp_path, host_sim)
+    for reader, pin in (("emulated:unionpay", "123456"), ("emulated:contactless", "1234")):
+        assert posterm("sale", "7.00", "--reader", reader, "--pin", pin, "--config", cfg).code == 0
+        again = posterm("sale", "7.00", "--reader", reader, "--pin", pin, "--config", cfg, "--json")
+        assert again.code == 1 and again.json["message"].startswith("NOT CHARGED AGAIN"), again.out
+    assert _mtis(host_sim) == ["0200", "0200"]
+
+
+def test_an_in_doubt_first_attempt_is_named_not_offered_again(host_sim, posterm, tmp_path):
+    """The first 0200 gets no answer and its reversal cannot be delivered: that sale is in doubt (the
+    customer may or may not be charged). The same card and amount again is not offered a second charge."""
+    host_sim.rules += [Rule(mti="0200", silent=True, times=1), Rule(mti="0400", drop=True)]
+    cfg = _config(tmp_path, host_sim)
+    first = posterm("sale", "12.34", *SWIPE, "--config", cfg, "--json")
+    assert first.json["outcome"] == "reversal_pending", first.out
+    again = posterm("sale", "12.34", *SWIPE, "--keys", "ENTER", "--config", cfg, "--json")
+    assert again.code == 3 and again.json["outcome"] == "not_sent"
+    assert again.json["message"] == f"NOT SENT: first attempt STAN {first.json['stan']:06d} in doubt, reversal pending"
+    assert "0200" not in _mtis(host_sim)[1:]                 # only the first 0200 (and its 0400 tries) went out
+    [alert] = _journal(posterm).execute("SELECT rule, decision FROM alert").fetchall()
+    assert tuple(alert) == ("duplicate_charge", "in_doubt")
+
+
+# ---- the exception file ---------------------------------------------------------------------------------------
+def test_a_hot_card_is_declined_before_anything_is_sent(host_sim, posterm, tmp_path):
+    cfg = _config(tmp_path, host_sim, 'exception_prefixes = ["476173"]\n')
+    r = posterm("sale", "12.34", *SWIPE, "--config", cfg, "--json")
+    assert r.code == 1 and r.json["outcome"] == "declined" and r.json["message"] == "DECLINED: card on exception file"
+    assert host_sim.connections == 0 and host_sim.received == []          # not even a connection
+    row = _journal(posterm).execute("SELECT state, reason FROM txn_event").fetchone()
+    assert row["state"] == "declined" and "exception file (PAN prefix 476173)" in row["reason"]
+
+
+def test_a_hot_card_by_keyed_hash_and_a_chip_on_the_exception_file_sets_tvr(host_sim, posterm, tmp_path):
+    hashed = posterm("config", "card-hash", "--config", _config(tmp_path, host_sim, name="plain.toml"),
+                     input_text=PAN + "\n").out.strip()
+    cfg = _config(tmp_path, host_sim, f'exception_hashes = ["{hashed}"]\n')
+    swipe = posterm("sale", "5.00", *SWIPE, "--config", cfg, "--json")
+    assert swipe.code == 1 and swipe.json["message"] == "DECLINED: card on exception file"
+    chip = posterm("sale", "5.00", "--reader", "emulated:visa", "--config", cfg, "--json")
+    # terminal risk management set TVR byte 1 bit 5 before the first GENERATE AC; this card's action codes still
+    # asked to go online, and the terminal declined before sending
+    assert chip.code == 1 and chip.json["message"] == "DECLINED: card on exception file", chip.out
+    assert int(chip.json["tvr"][:2], 16) & 0x10
+    assert host_sim.connections == 0
+    reason = _journal(posterm).execute("SELECT reason FROM txn_event WHERE txn_id=2").fetchone()[0]
+    assert "TVR: card appears on terminal exception file" in reason and "keyed hash" in reason
+
+
+# ---- velocity, amount alert with the supervisor, refunds, split sales -----------------------------------------
+def test_velocity_declines_the_third_sale_of_a_card_in_the_window(host_sim, posterm, tmp_path):
+    cfg = _config(tmp_path, host_sim, "velocity_count = 2\nvelocity_window_min = 10\n")
+    assert [posterm("sale", a, *SWIPE, "--config", cfg).code for a in ("1.00", "2.00")] == [0, 0]
+    third = posterm("sale", "3.00", *SWIPE, "--config", cfg, "--json")
+    assert third.code == 1 and third.json["message"] == "DECLINED: card used too often"
+    assert len(host_sim.received) == 2
+    [alert] = _journal(posterm).execute("SELECT rule, decision, text FROM alert").fetchall()
+    assert tuple(alert) == ("velocity", "declined", "2 sales of this card in the last 10 min (at most 2)")
+
+
+def test_an_amount_above_the_alert_level_asks_the_supervisor_pin(host_sim, posterm, tmp_path):
+    cfg = _config(tmp_path, host_sim, f'amount_alert = 10000\nsupervisor_pin_hash = "{hash_pin("4321")}"\n')
+    wrong = posterm("sale", "150.00", *SWIPE, "--keys", "1,1,1,1,ENTER", "--config", cfg, "--json")
+    assert wrong.code == 1 and wrong.json["message"] == "DECLINED: amount above alert level"
+    right = posterm("sale", "150.00", *SWIPE, "--keys", "4,3,2,1,ENTER", "--config", cfg, "--json")
+    assert right.code == 0 and right.json["outcome"] == "approved", right.out
+    assert posterm("sale", "99.00", *SWIPE, "--config", cfg).code == 0   # under the level: nobody asked
+    j = _journal(posterm)
+    assert [tuple(r) for r in j.execute("SELECT rule, decision FROM alert ORDER BY id")] == [
+        ("amount_alert", "refused by the supervisor"), ("amount_alert", "confirmed by the supervisor")]
+    assert len(host_sim.received) == 2
+    blob = (posterm.data_dir / "journal.sqlite3").read_bytes() + (posterm.data_dir / "journal.sqlite3-wal").read_bytes()
+    assert b"4321" not in blob                                # the supervisor's PIN is nowhere in the journal
+
+
+def test_supervisor_rules_need_a_supervisor_pin_hash(host_sim, posterm, tmp_path):
+    r = posterm("sale", "1.00", *SWIPE, "--config", _config(tmp_path, host_sim, "amount_alert = 100\n"))
+    assert r.code == 2 and r.err.count("\n") == 1
+    assert "[risk] amount_action = \"supervisor\" needs supervisor_pin_hash" in r.err
+    assert host_sim.received == []
+
+
+def test_refunds_above_the_daily_total_are_declined(host_sim, posterm, tmp_path):
+    cfg = _config(tmp_path, host_sim, 'refund_daily_limit = 5000\nrefund_action = "decline"\n')
+    assert posterm("refund", "30.00", *SWIPE, "--config", cfg).code == 0
+    over = posterm("refund", "25.00", *SWIPE, "--config", cfg, "--json")
+    assert over.code == 1 and over.json["message"] == "DECLINED: refunds above daily total"
+    assert len(host_sim.received) == 1
+
+
+def test_split_sales_under_the_floor_limit_are_summed(host_sim, posterm, tmp_path):
+    cfg = _config(tmp_path, host_sim, 'split_window_min = 30\nsplit_floor_limit = 5000\nsplit_action = "decline"\n')
+    assert posterm("sale", "30.00", *SWIPE, "--config", cfg).code == 0
+    split = posterm("sale", "25.00", *SWIPE, "--config", cfg, "--json")
+    assert split.code == 1 and split.json["message"] == "DECLINED: possible split sale"
+    [alert] = _journal(posterm).execute("SELECT rule, text FROM alert").fetchall()
+    assert alert["rule"] == "split_sale" and "total 5500, above the floor limit 5000" in alert["text"]
+    assert posterm("sale", "60.00", *SWIPE, "--config", cfg).code == 0   # above the limit alone: not a split
+    assert len(host_sim.received) == 2
