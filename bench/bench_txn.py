@@ -50,8 +50,8 @@ from drivers.emulated.msr_tracks import test_card
 card = CardInput(entry_mode="901", masked_pan="476173******0010", track2=test_card("magstripe").track2()[1:-1])
 engine.authorise("purchase", 100, card)  # warm: the WAL file exists from here on
 print("MARK", flush=True)
-for _ in range(20):
-    assert engine.authorise("purchase", 100, card)[1].state == "approved"
+for i in range(20):   # another amount each time: the same card and amount again is the duplicate guard's case
+    assert engine.authorise("purchase", 101 + i, card)[1].state == "approved"
 print("MARK", flush=True)
 import os; os._exit(0)  # skip the exit checkpoint: it is counted in the one-shot figure
 """
@@ -79,7 +79,8 @@ def fsyncs_per_sale(tmp: Path, port: int) -> tuple[float, int] | None:
     for i in range(3):
         out = tmp / f"strace-{i}.txt"
         subprocess.run(["strace", "-f", "-qq", "-e", "trace=fsync,fdatasync", "-o", str(out), sys.executable, "-m",
-                        "terminal.cli.main", "sale", "--reader", "emulated-swipe:magstripe", "1.00", "--host", f"127.0.0.1:{port}",
+                        "terminal.cli.main", "sale", "--reader", "emulated-swipe:magstripe", f"1.0{i}", "--host",
+                        f"127.0.0.1:{port}",
                         "--data-dir", str(tmp / "fs")], check=True, capture_output=True, env=env)
         counts.append(len(_fsyncs(out)))
     return steady, int(statistics.median(counts))
