@@ -120,12 +120,15 @@ def configuration(cfg, data_dir: Path) -> dict:
     from firmware_tools.bundle import Installed
     source = getattr(cfg, "source", None) or "built-in defaults"
     try:
-        version = Installed(data_dir).state()["current"]
+        state = Installed(data_dir).state()
     except (OSError, ValueError) as e:
         return check("config", FAIL, f"parameter bundle state unreadable: {e}", bundle_version=None)
+    version, pending = state["current"], state["pending"]
     bundle = f"parameter bundle version {version}" if version is not None else "parameter bundle: none installed"
+    if pending is not None:
+        bundle += f"; version {pending} waits for the batch to settle"
     return check("config", OK, f"terminal {cfg.terminal.id} merchant {cfg.terminal.merchant_id} from {source}; "
-                 f"{bundle}", bundle_version=version)
+                 f"{bundle}", bundle_version=version, bundle_pending=pending)
 
 
 def _age_hours(stamp: str, now: dt.datetime) -> float | None:

@@ -140,6 +140,10 @@ def test_a_new_terminal_id_and_currency_wait_for_settlement(posterm, host_sim, t
     r = posterm("fw", "bundle", "apply", b2, "--trust", tms.pub, "--config", cfg, "--json")
     assert r.code == 0 and r.json["pending"] is True, r.err
     assert r.json["changes"] == ["[terminal] id TERM0001 -> TERM0002", "[terminal] currency 156 -> 840"]
+    health = posterm("health", "--config", cfg, "--json").json
+    config_check = next(c for c in health["checks"] if c["name"] == "config")
+    assert (config_check["bundle_version"], config_check["bundle_pending"]) == (1, 2)
+    assert "version 2 waits for the batch to settle" in config_check["message"]
     _sale(posterm, cfg)
     waiting = decode(host_sim.received[-1], MAC_KEY)
     assert (waiting.fields[41], waiting.fields[49]) == ("TERM0001", "156")   # the whole bundle waits
