@@ -136,6 +136,7 @@ class _Window:
                     self.still_pending(entry, txn, str(e))
                 self.blocked = True
                 return False
+        self.crash.reached("saf_before_attempt")
         carrier = address_of(self.link)
         for entry, _txn, mti, _wire, _r in batch:
             if carrier:
