@@ -50,18 +50,22 @@ def _found(args: argparse.Namespace, *, need_filter: bool = False):
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from terminal.i18n.dates import format_datetime
     from terminal.i18n.money import format_amount
     from terminal.i18n.text import _
+    from terminal.i18n.width import ljust, rjust
     from terminal.txn.explain import explain
     journal, _f, found = _found(args)
     alert = journal.key_alert()
     lines = [_("ATTENTION: {alert}: the terminal's keys may be wrong, call the acquirer").format(alert=alert)] \
         if alert else []
-    lines.append(f"{_('ID'):>5} {_('DATE'):10} {_('TIME'):8} {_('STAN'):6} {_('KIND'):8} {_('AMOUNT'):>14}"
-                 f" {_('CARD'):19} {_('STATE'):17} {_('WHAT HAPPENED')}")
+    lines.append(" ".join([rjust(_("ID"), 5), ljust(_("DATE"), 10), ljust(_("TIME"), 8), ljust(_("STAN"), 6),
+                           ljust(_("KIND"), 8), rjust(_("AMOUNT"), 14), ljust(_("CARD"), 19), ljust(_("STATE"), 17),
+                           _("WHAT HAPPENED")]))
     for r, _archived in found:
-        lines.append(f"{r.id:>5} {r.local_time:%Y-%m-%d %H:%M:%S} {r.stan:06d} {r.kind:8}"
-                     f" {format_amount(r.amount, r.currency):>14} {r.masked_pan:19} {r.state:17} {explain(r, journal)}")
+        lines.append(f"{r.id:>5} {format_datetime(r.local_time)} {r.stan:06d} {r.kind:8}"
+                     f" {rjust(format_amount(r.amount, r.currency), 14)} {r.masked_pan:19} {r.state:17}"
+                     f" {explain(r, journal)}")
     emit(args, {"transactions": [_json(r, journal) | {"archived": a} for r, a in found], "key_alert": alert}, lines)
     return 0
 

@@ -139,6 +139,7 @@ def build_filter(args: argparse.Namespace, *, currency: str, today: dt.date) -> 
 
 def describe(f: TxnFilter) -> str:
     """What was asked, in the operator's words: 'card ****0010, CNY 12.34, from 2026-11-30 00:00:00 to ...'."""
+    from terminal.i18n.dates import format_datetime
     from terminal.i18n.money import format_amount
     from terminal.i18n.text import _
     parts = []
@@ -148,14 +149,14 @@ def describe(f: TxnFilter) -> str:
         parts.append(format_amount(f.amount, f.currency or ""))
     if f.since is not None and f.until is not None and f.until - f.since == dt.timedelta(days=1) \
             and f.since.time() == dt.time():
-        parts.append(_("on {date}").format(date=f"{f.since:%Y-%m-%d}"))
+        parts.append(_("on {date}").format(date=format_datetime(f.since)[:10]))
     else:
         if f.since is not None:
-            parts.append(_("from {when}").format(when=f"{f.since:%Y-%m-%d %H:%M:%S}"))
+            parts.append(_("from {when}").format(when=format_datetime(f.since)))
         if f.until is not None:
-            parts.append(_("before {when}").format(when=f"{f.until:%Y-%m-%d %H:%M:%S}"))
+            parts.append(_("before {when}").format(when=format_datetime(f.until)))
     if f.states:
         parts.append(_("state {states}").format(states="/".join(f.states)))
     if f.batch is not None:
         parts.append(_("batch {batch}").format(batch=f"{f.batch:06d}"))
-    return ", ".join(parts)
+    return _(", ").join(parts)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from terminal.i18n.text import _
+from terminal.i18n.dates import format_datetime
+from terminal.i18n.text import SOURCE_LANGUAGE, _, language
 from terminal.iso8583.response_codes import lookup
 from terminal.store import Journal, TxnRow
 
@@ -21,7 +22,21 @@ def local_minute(utc_iso: str) -> str:
         return utc_iso
     if at.tzinfo is None:
         at = at.replace(tzinfo=dt.timezone.utc)
-    return at.astimezone().strftime("%Y-%m-%d %H:%M")
+    return format_datetime(at.astimezone().replace(tzinfo=None))[:16]   # the locale's form, to the minute
+
+
+def _why(reason: str) -> str:
+    """A journal reason (an engineer's English, kept as written) as the operator's language says it: in English
+    the reason itself; in another language the kind of reason it is, when it is one of the reversal's causes."""
+    if language() == SOURCE_LANGUAGE:
+        return reason
+    if "outcome unknown" in reason:
+        return _("no answer in time, outcome unknown")
+    if "operator cancelled" in reason:
+        return _("the operator cancelled after sending")
+    if reason.startswith("chip:"):
+        return _("the card declined after the host approved")
+    return reason
 
 
 def _approved(row: TxnRow, journal: Journal) -> str:
@@ -54,7 +69,7 @@ def explain(row: TxnRow, journal: Journal) -> str:
             if code else _("declined")
     if s == "reversed":
         first = next((reason for _at, st, reason in journal.events(row.id) if st == "reversal_pending"), "")
-        return (_("reversed, customer not charged ({why})").format(why=first) if first
+        return (_("reversed, customer not charged ({why})").format(why=_why(first)) if first
                 else _("reversed, customer not charged"))
     if s == "reversal_pending":
         entry = next((e for e in journal.saf.for_txn(row.id) if e.kind == "reversal"), None)

@@ -6,6 +6,7 @@ readily as this morning's.
 """
 from __future__ import annotations
 
+from terminal.i18n.dates import format_datetime
 from terminal.i18n.money import format_amount
 from terminal.i18n.text import _
 from terminal.store import Journal, TxnRow
@@ -20,7 +21,7 @@ def answer(row: TxnRow, journal: Journal) -> str:
     """One line: '2026-11-30 14:05:12  sale CNY 12.34  card 476173******0010  #12 STAN 000012: approved and
     settled in batch 000007 on 2026-11-30 23:30'."""
     return _("{when}  {kind} {amount}  card {card}  #{id} STAN {stan}: {explanation}").format(
-        when=f"{row.local_time:%Y-%m-%d %H:%M:%S}", kind=kind_word(row.kind),
+        when=format_datetime(row.local_time), kind=kind_word(row.kind),
         amount=format_amount(row.amount, row.currency), card=row.masked_pan, id=row.id, stan=f"{row.stan:06d}",
         explanation=explain(row, journal))
 

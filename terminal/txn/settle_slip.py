@@ -8,18 +8,19 @@ whether this batch's money is on its way, and when it arrives (`[merchant] settl
 
 Two parts, so the layout can change without touching the figures: `slip_of` builds the content (a value:
 numbers and words, nothing laid out), `render` lays it out in columns for 58 mm paper (32 columns) or 80 mm
-(48). Labels go through `_()`; widths are counted in display columns, so Chinese labels line up.
+(48). Labels go through `_()`; widths are counted in display columns (terminal/i18n/width.py), so Chinese
+labels line up.
 """
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 
 from terminal.card.brand import brand_of
 from terminal.i18n.dates import format_datetime
 from terminal.i18n.money import format_amount
 from terminal.i18n.text import _
+from terminal.i18n.width import center, rjust, row, wrap
 from terminal.iso8583.response_codes import lookup
 from terminal.config import Config
 from terminal.store import Journal, TxnRow
@@ -94,60 +95,28 @@ def slip_for(result: SettleResult, journal: Journal, cfg: Config, when: dt.datet
                    settlement_note=cfg.merchant.settlement_note)
 
 
-def width_of(text: str) -> int:
-    """Display columns: East Asian wide and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def _row(left: str, right: str, width: int) -> str:
-    return left + " " * max(1, width - width_of(left) - width_of(right)) + right
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """Word-wrapped to `width` display columns (CJK text, which has no spaces, is cut by columns)."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if width_of(candidate) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        line = ""
-        for ch in word:
-            if width_of(line + ch) > width:
-                lines.append(line)
-                line = ""
-            line += ch
-    return lines + ([line] if line else [])
-
-
-def _rjust(text: str, columns: int) -> str:
-    return " " * max(0, columns - width_of(text)) + text
-
-
 def _table(title: str, counts: tuple[Count, ...], currency: str, width: int) -> list[str]:
-    head = _row(title, f"{_rjust(_('COUNT'), 5)} {_rjust(_('AMOUNT'), 10)}", width)
-    return [head] + [_row(c.label, f"{c.count:>5} {format_amount(c.amount, currency):>10}", width) for c in counts]
+    head = row(title, f"{rjust(_('COUNT'), 5)} {rjust(_('AMOUNT'), 10)}", width)
+    return [head] + [row(c.label, f"{c.count:>5} {rjust(format_amount(c.amount, currency), 10)}", width)
+                     for c in counts]
 
 
 def render(slip: SettlementSlip, width: int = 32) -> list[str]:
     """The slip as lines of at most `width` display columns."""
     title = _("SETTLEMENT")
-    lines = ["=" * width, " " * ((width - width_of(title)) // 2) + title,
-             _row(_("MERCHANT ID"), slip.merchant_id, width), _row(_("TERMINAL ID"), slip.terminal_id, width),
-             _row(_("BATCH"), f"{slip.batch:06d}", width),
-             _row(_("DATE/TIME"), format_datetime(slip.when), width), "-" * width]
+    lines = ["=" * width, center(title, width).rstrip(),
+             row(_("MERCHANT ID"), slip.merchant_id, width), row(_("TERMINAL ID"), slip.terminal_id, width),
+             row(_("BATCH"), f"{slip.batch:06d}", width),
+             row(_("DATE/TIME"), format_datetime(slip.when), width), "-" * width]
     lines += _table(_("BY KIND"), slip.kinds, slip.currency, width)
-    lines.append(_row(_("NET"), format_amount(slip.net, slip.currency), width))
+    lines.append(row(_("NET"), format_amount(slip.net, slip.currency), width))
     lines.append("-" * width)
     lines += _table(_("BY CARD"), slip.brands, slip.currency, width) if slip.brands else [_("no card sales")]
     lines.append("-" * width)
-    lines += _wrap(_("HOST: {answer}").format(answer=slip.host_answer), width)
+    lines += wrap(_("HOST: {answer}").format(answer=slip.host_answer), width)
     if slip.uploaded:
         lines.append(_("batch upload: {n} transaction(s)").format(n=slip.uploaded))
-    lines += _wrap(slip.outcome_line, width)
-    lines += _wrap(slip.money_line, width)
+    lines += wrap(slip.outcome_line, width)
+    lines += wrap(slip.money_line, width)
     lines.append("=" * width)
     return lines

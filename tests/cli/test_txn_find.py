@@ -77,16 +77,27 @@ def _run(posterm, books: Books, *args: str):
     return posterm(*args, "--data-dir", str(books.data), env=BEIJING)
 
 
-def test_find_answers_the_customers_question_in_one_line_per_match(posterm, books):
-    r = _run(posterm, books, "txn", "find", "--last4", "0010", "--amount", "12.34", "--date", "2026-11-30")
+# The customer's two tries on 11-30, answered in each language: {a}/{v} and {sa}/{sv} are their ids and STANs.
+ANSWERS = {
+    "en": ["2026-11-30 14:05:12  sale CNY 12.34  card 476173******0010  #{a} STAN {sa}: approved and settled in"
+           " batch 000005 on 2026-11-30 23:30",
+           "2026-11-30 14:03:40  sale CNY 12.34  card 476173******0010  #{v} STAN {sv}: reversed, customer not"
+           " charged (no response within 30 s: outcome unknown)"],
+    "zh-CN": ["2026/11/30 14:05:12  消费 ¥12.34  卡号 476173******0010  #{a} 流水号 {sa}：交易成功，已于 2026/11/30"
+              " 23:30 随批次 000005 结算",
+              "2026/11/30 14:03:40  消费 ¥12.34  卡号 476173******0010  #{v} 流水号 {sv}：已冲正，持卡人未被扣款"
+              "（超时无应答，结果未知）"],
+}
+
+
+@pytest.mark.parametrize("lang", sorted(ANSWERS))
+def test_find_answers_the_customers_question_in_one_line_per_match(posterm, books, lang):
+    r = _run(posterm, books, "txn", "find", "--last4", "0010", "--amount", "12.34", "--date", "2026-11-30",
+             "--lang", lang)
     assert r.code == 0, r.err
-    a, v = books.ids["approved"], books.ids["reversed"]
-    assert r.out.splitlines() == [
-        f"2026-11-30 14:05:12  sale CNY 12.34  card 476173******0010  #{a} STAN {books.stans['approved']:06d}:"
-        " approved and settled in batch 000005 on 2026-11-30 23:30",
-        f"2026-11-30 14:03:40  sale CNY 12.34  card 476173******0010  #{v} STAN {books.stans['reversed']:06d}:"
-        " reversed, customer not charged (no response within 30 s: outcome unknown)",
-    ]
+    ids = dict(a=books.ids["approved"], v=books.ids["reversed"], sa=f"{books.stans['approved']:06d}",
+               sv=f"{books.stans['reversed']:06d}")
+    assert r.out.splitlines() == [line.format(**ids) for line in ANSWERS[lang]]
 
 
 def test_find_reaches_into_the_archive_and_the_open_batch(posterm, books):
@@ -175,16 +186,15 @@ def test_today_and_yesterday_follow_the_terminal_clock():
     assert when_arg("2026-11-30T14:05:12").resolve(today)[1] == dt.datetime(2026, 11, 30, 14, 5, 13)
 
 
-def test_the_answer_reads_in_chinese_too(books):
-    from terminal.i18n.text import set_language
-    from terminal.txn.find import answer
-    j = Journal(books.data / "journal.sqlite3")
-    try:
-        set_language("zh-CN")
-        line = answer(j.txn(books.ids["approved"]), j)
-    finally:
-        set_language("en")
-        j.close()
-    # the settlement time is shown in the test process's local time zone, as the terminal's would be
-    assert line.startswith(f"2026-11-30 14:05:12  消费 ¥12.34  卡号 476173******0010  #{books.ids['approved']}"
-                           f" 流水号 {books.stans['approved']:06d}：交易成功，已于 ") and line.endswith(" 随批次 000005 结算")
+def test_nothing_found_in_chinese(posterm, books):
+    none = _run(posterm, books, "txn", "find", "--last4", "9999", "--date", "2026-11-29", "--lang", "zh-CN")
+    assert none.out == "本终端没有符合条件的交易：卡号 ****9999，2026/11/29 当天\n"
+
+
+def test_list_lines_up_its_columns_in_chinese(posterm, books):
+    from terminal.i18n.width import width
+    r = _run(posterm, books, "txn", "list", "--limit", "3", "--lang", "zh-CN")
+    head, *rows = r.out.splitlines()
+    assert head.split() == ["编号", "日期", "时间", "流水号", "类型", "金额", "卡号", "状态", "处理结果"]
+    # every column starts where its heading does: the state column, after the 19-column card
+    assert width(head[:head.index("状态")]) == len(rows[0][:rows[0].index("approved")])

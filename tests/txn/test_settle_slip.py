@@ -15,7 +15,8 @@ from terminal.txn.clock import ManualClock
 from terminal.txn.engine import Engine
 from terminal.txn.records import CardInput
 from terminal.txn.settle import settle
-from terminal.txn.settle_slip import render, slip_for, width_of
+from terminal.i18n.width import width as width_of
+from terminal.txn.settle_slip import render, slip_for
 
 VISA = CardInput("901", "476173******0010", track2="4761739001010010=30121010000000000")
 MASTERCARD = CardInput("901", "541333******0434", track2="5413330089010434=30121010000000000")
