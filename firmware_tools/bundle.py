@@ -171,11 +171,45 @@ class Installed:
                 if journal_tid not in (None, self._terminal(base, state["current"])) \
                         and journal_tid == self._terminal(base, state["pending"]):
                     self._commit_promotion(state)
-                    state = self.state()
+                else:
+                    self._promote_if_batch_empty(base)
+                state = self.state()
             return self.config_for(base, state["current"])
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise ConfigError(f"installed bundle in {self.dir}: unreadable ({e}): `posterm fw bundle rollback` or "
                               "apply a new bundle") from None
+
+    def _promote_if_batch_empty(self, base) -> None:
+        """A bundle still pending while the open batch is empty (the batch closed in a process that did not
+        promote it: `posterm run`'s own settlement, or a crash before the commit): promote it now, under the
+        data dir's lock, which is taken only if free (a running terminal keeps its parameters until restarted)."""
+        import fcntl
+        if not self.data_dir.is_dir():
+            return
+        with open(self.data_dir / "posterm.lock", "a+") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            if self._open_batch_empty():
+                try:
+                    self.promote_pending(base)
+                except BundleError:
+                    pass        # e.g. the old journal still owes the host: it stays pending, said by health
+
+    def _open_batch_empty(self) -> bool:
+        from terminal.store import Journal, StoreError
+        path = self.data_dir / "journal.sqlite3"
+        if not path.exists():
+            return True
+        try:
+            journal = Journal(path)
+        except StoreError:
+            return False        # not readable as a journal: the command's own open reports it
+        try:
+            return not journal.batch_txns(journal.current_batch())
+        finally:
+            journal.close()
 
     def _terminal(self, base, version: int | None) -> str:
         return self.config_for(base, version).terminal.id

@@ -4,6 +4,7 @@ currency, terminal id), a change of the batch's identity waits for `posterm sett
 after settlement are all or nothing across a SIGKILL at each step."""
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 from pathlib import Path
@@ -62,7 +63,7 @@ def test_a_chip_sale_runs_on_the_bundles_aid_list_floor_limit_and_ca_keys(poster
     b1 = tms.bundle(1, '[[aid]]\naid = "A0000000031010"\nlabel = "VISA"\nfloor_limit = 5000\n' + _ca_key_table())
     applied = posterm("fw", "bundle", "apply", b1, "--trust", tms.pub, "--config", cfg, "--json")
     assert applied.code == 0 and applied.json == {"installed": 1, "pending": False, "changes": []}
-    after = posterm("sale", "12.34", "--reader", "emulated:visa", "--config", cfg, "--json")
+    after = posterm("sale", "12.35", "--reader", "emulated:visa", "--config", cfg, "--json")
     assert after.code == 0, after.err
     assert (after.json["outcome"], after.json["response_code"], after.json["tvr"]) == (
         "offline_approved", "Y1", "0000000000")                          # ODA passed, under the AID's floor
@@ -124,7 +125,13 @@ def test_key_blocks_are_refused_unless_they_verify_and_declare_the_right_use(pos
     assert r.code == 2 and "no trusted key: give --trust PUB or set [provisioning] trust_key" in r.err
 
 
-def _sale(posterm, cfg: str, amount: str = "5.00") -> dict:
+_AMOUNTS = itertools.count(501)
+
+
+def _sale(posterm, cfg: str) -> dict:
+    """A swipe approved; each with its own amount (the same card and amount again is the duplicate-charge
+    guard's to refuse)."""
+    amount = f"{next(_AMOUNTS) / 100:.2f}"
     r = posterm("sale", "--reader", "emulated-swipe:magstripe", amount, "--config", cfg, "--json")
     assert r.code == 0, r.err
     return r.json
@@ -210,7 +217,9 @@ def test_sigkill_while_settle_promotes_a_new_terminal_id(posterm, host_sim, tmp_
     assert state == {"current": 1, "previous": None, "pending": None}
 
 
-def test_a_promotion_killed_before_its_commit_is_finished_by_the_next_settle(posterm, host_sim, tmp_path):
+def test_a_promotion_killed_before_its_commit_is_finished_by_the_next_start(posterm, host_sim, tmp_path):
+    """The batch closed but the bundle waiting for it was not made current (a kill before the commit; or
+    `posterm run`'s own settlement): the next posterm to start finds the open batch empty and promotes it."""
     cfg = _with_kbpk(terminal_config(tmp_path, host_sim))
     _sale(posterm, cfg)
     tms = Tms(posterm, tmp_path)
@@ -218,7 +227,19 @@ def test_a_promotion_killed_before_its_commit_is_finished_by_the_next_settle(pos
                    "--config", cfg, "--json").json["pending"] is True
     killed = posterm("settle", "--config", cfg, env={"POSTERM_BUNDLE_CRASH": "before_state_rename"})
     assert killed.code == -signal.SIGKILL
-    assert _sale(posterm, cfg)["currency"] == "156"                   # still waiting: the old parameters
-    again = posterm("settle", "--config", cfg, "--json")
-    assert again.code == 0 and again.json["bundle_promoted"]["version"] == 1, again.err
+    assert json.loads((posterm.data_dir / "bundles" / "state.json").read_text())["pending"] == 1
     assert _sale(posterm, cfg)["currency"] == "840"
+    assert decode(host_sim.received[-1], MAC_KEY).fields[49] == "840"
+    assert json.loads((posterm.data_dir / "bundles" / "state.json").read_text()) == {
+        "current": 1, "previous": None, "pending": None}
+
+
+def test_a_pending_bundle_stays_pending_while_the_batch_holds_sales(posterm, host_sim, tmp_path):
+    cfg = _with_kbpk(terminal_config(tmp_path, host_sim))
+    _sale(posterm, cfg)
+    tms = Tms(posterm, tmp_path)
+    posterm("fw", "bundle", "apply", tms.bundle(1, '[terminal]\ncurrency = "840"\n'), "--trust", tms.pub,
+            "--config", cfg)
+    for _ in range(2):                                                 # each start looks, and leaves it
+        assert _sale(posterm, cfg)["currency"] == "156"
+    assert json.loads((posterm.data_dir / "bundles" / "state.json").read_text())["pending"] == 1
