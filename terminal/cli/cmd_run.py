@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "tap and swipe cards in one session)")
     p.add_argument("--pin", metavar="DIGITS", type=pin_digits,
                    help="for emulated readers: the PIN the emulated cardholder enters")
+    from terminal.cli.training_mode import add_training_option
+    add_training_option(p)
     p.set_defaults(run=run)
 
 
@@ -66,6 +68,13 @@ class ReadyScreen:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.training:
+        from terminal.cli.training_mode import in_training
+        return in_training(args, _serve)
+    return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
     # Imported here so `posterm --help` does not pay for the keypad.
     import datetime as dt
 
@@ -82,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
     from terminal.txn.loop import Driver
     from terminal.txn.operator import serve
 
-    display = TextDisplay(sys.stdout.write, sys.stdout.flush, redraw=args.keys is None and sys.stdout.isatty())
+    from terminal.training.session import banner, mark_slip
+    display = TextDisplay(sys.stdout.write, sys.stdout.flush, redraw=args.keys is None and sys.stdout.isatty(),
+                          banner=banner() if args.training else "")
     cfg = load_config(args)   # errors: exit 2 (config, keys script, key map), 4 (keypad device), by main
     specs = [parse_reader(r) for r in (args.reader or [reader_from(args, cfg)])]
     ready = ReadyScreen(display)   # the READY screen carries the end of day's notice (a settlement to retry)
@@ -109,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
         with worker.paused():   # the worker's drain and this sale never interleave on the wire
             result = driver.sale("purchase", amount_minor, card_source(spec), operator=operator, pinpad=pinpad)
         if result.outcome in ("approved", "offline_approved"):
-            display.show_receipt(receipt(cfg, result, format_datetime(dt.datetime.now())))
+            slip = receipt(cfg, result, format_datetime(dt.datetime.now()))
+            display.show_receipt(mark_slip(slip) if args.training else slip)
 
     ready.show(operator.fsm.screen)
     try:

@@ -5,6 +5,7 @@ import argparse
 
 from terminal.cli.common import UsageError, add_common, emit, load_config, open_journal, open_link, parse_amount
 from terminal.cli.options import float_range, pin_digits
+from terminal.cli.training_mode import add_training_option
 
 READERS = "emulated:PROFILE, emulated-swipe:PROFILE, pcsc, pcsc:NAME, serial:DEVICE"
 
@@ -34,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="how long to wait for a card or a swipe, 1-300 (default [reader] card_timeout_s, 30)")
         p.add_argument("--apdu-trace", metavar="FILE",
                        help="record the card session's APDUs to FILE, sensitive data masked (docs/firmware_tools.md)")
+        add_training_option(p)
         p.set_defaults(run=run, kind=kind)
 
 
@@ -63,6 +65,13 @@ def _operator(args: argparse.Namespace, cfg, amount: int | None):
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "training", False):
+        from terminal.cli.training_mode import in_training
+        return in_training(args, _sale)
+    return _sale(args)
+
+
+def _sale(args: argparse.Namespace) -> int:
     from terminal.cli.reader_spec import parse_reader
     from terminal.cli.sale_session import card_source, chip_extras, emulated_pinpad, keyed_amount, show_result
     from terminal.txn import crashpoints

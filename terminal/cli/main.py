@@ -32,6 +32,7 @@ COMMANDS = [
     "terminal.cli.cmd_echo",
     "terminal.cli.cmd_health",
     "terminal.cli.cmd_config",
+    "terminal.cli.cmd_training",
 ]
 
 EXIT_USAGE, EXIT_NOT_APPROVED, EXIT_DEVICE, EXIT_INTERNAL = 2, 3, 4, 70
@@ -83,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _command_key(args: argparse.Namespace):
-    for sub in ("saf_command", "txn_command", "config_command", "journal_command"):
+    for sub in ("saf_command", "txn_command", "config_command", "journal_command", "training_command"):
         if getattr(args, sub, None):
             return (args.command, getattr(args, sub))
     return args.command
@@ -106,7 +107,7 @@ def preflight(args: argparse.Namespace) -> None:
         from terminal.i18n.text import set_language
         set_language(cfg.terminal.language)
     key = _command_key(args)
-    if key in SENDING or args.command in SENDING:
+    if (key in SENDING or args.command in SENDING) and not getattr(args, "training", False):
         from terminal.config import refuse_demo_keys
         refuse_demo_keys(cfg)
     if cfg.reader.spec:

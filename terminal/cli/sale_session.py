@@ -77,9 +77,14 @@ def show_result(args: argparse.Namespace, cfg: Config, result, kind: str, extra:
     lines = [_("AMOUNT {amount}", amount=Amount(result.amount, cfg.terminal.currency)), _(result.message)]
     if result.reason and result.id is None and result.outcome == "not_sent":
         lines.append(_("({reason}; nothing sent)", reason=result.reason))
-    if result.outcome in ("approved", "offline_approved"):
-        lines += receipt(cfg, result, when, "SALE" if kind == "purchase" else "REFUND")
-    emit(args, result.to_json() | (extra or {}), lines)
+    slip = receipt(cfg, result, when, "SALE" if kind == "purchase" else "REFUND") \
+        if result.outcome in ("approved", "offline_approved") else []
+    extra = dict(extra or {})
+    if getattr(args, "training", False):
+        from terminal.training.session import mark_lines, mark_slip
+        lines, slip = mark_lines(lines), mark_slip(slip) if slip else []
+        extra["training"] = True
+    emit(args, result.to_json() | extra, lines + slip)
     if result.device_error and result.reason and result.id is None:
         from terminal.cli.common import fail
         fail(result.reason)   # a device error also says, on stderr, which device and what went wrong

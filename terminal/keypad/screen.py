@@ -23,12 +23,17 @@ class Screen:
     message: str  # one line of guidance or refusal ("Max CNY 1000.00")
 
 
-def render_lines(screen: Screen, width: int = SCREEN_WIDTH) -> list[str]:
+def render_lines(screen: Screen, width: int = SCREEN_WIDTH, banner: str = "") -> list[str]:
     """The screen as text lines: title left, value right-aligned (as POS amount displays do), message left;
-    padded by display columns, so a line of Chinese ends at the same edge as a line of English."""
+    padded by display columns, so a line of Chinese ends at the same edge as a line of English. A banner
+    (training mode's TRAINING) sits in the top border, where no state's text can push it out."""
     border = "+" + "-" * (width + 2) + "+"
+    top = border
+    if banner:
+        label = f" {cols.fit(banner, width - 2)} "
+        top = "+-" + label + "-" * (width + 1 - cols.width(label)) + "+"
     return [
-        border,
+        top,
         f"| {cols.ljust(cols.fit(screen.title, width), width)} |",
         f"| {cols.rjust(cols.fit(screen.value, width), width)} |",
         f"| {cols.ljust(cols.fit(screen.message, width), width)} |",
@@ -44,8 +49,10 @@ class TextDisplay:
     """Draws screens on a text terminal. `redraw=True` clears and repaints in place (a real tty); otherwise
     each changed screen is printed below the last (a log, a pipe, a script run)."""
 
-    def __init__(self, write: Callable[[str], object], flush: Callable[[], object], *, redraw: bool) -> None:
+    def __init__(self, write: Callable[[str], object], flush: Callable[[], object], *, redraw: bool,
+                 banner: str = "") -> None:
         self._write, self._flush, self._redraw = write, flush, redraw
+        self.banner = banner   # in the box's top border on every screen (training mode: TRAINING)
         self._last: Screen | None = None
         self._receipt: list[str] = []
 
@@ -53,7 +60,7 @@ class TextDisplay:
         if screen == self._last:
             return
         self._last = screen
-        lines = render_lines(screen)
+        lines = render_lines(screen, banner=self.banner)
         if self._redraw:
             body = [key_help(), "", *lines, "", *self._receipt]
             self._write("\x1b[H\x1b[2J" + "\r\n".join(body) + "\r\n")
