@@ -7,6 +7,7 @@ PARAMS.toml (the unit a terminal management system signs):
     [host]      address, timeout_s, connect_timeout_s, ...
     [limits]    floor_limit, max_amount
     [emv]       ca_keys
+    [merchant]  receipt_header, settlement_note
     [[aid]]     aid, label, app_version, tac_default, tac_denial, tac_online, floor_limit, cl_transaction_limit,
                 cl_floor_limit, cl_cvm_limit, ttq, kernel_id, partial    (the whole AID list: it replaces the default)
     [[ca_key]]  rid, index, modulus, exponent, checksum, expiry, scheme  (the key file format; checksum verified)
@@ -26,7 +27,7 @@ from terminal.emv.capk import CaPublicKey, load_entry
 from terminal.emv.config import AidConfig
 from terminal.emv.errors import ConfigError as EmvConfigError
 
-MERGED_TABLES = ("terminal", "host", "limits", "emv")
+MERGED_TABLES = ("terminal", "host", "limits", "emv", "merchant")
 BATCH_FIELDS = (("terminal", "id"), ("terminal", "merchant_id"), ("terminal", "currency"), ("host", "address"),
                 ("host", "addresses"))
 LOCAL_ONLY = {("emv", "extra_ca_keys")}   # a file on this terminal: not something a bundle can name
@@ -134,7 +135,8 @@ def check_params(params: Any) -> None:
 
 
 def _merged(cfg: Config, params: dict, source: str) -> Config:
-    """`cfg` with the bundle's [terminal], [host], [limits] and [emv] values, each checked by the config's rule."""
+    """`cfg` with the bundle's [terminal], [host], [limits], [emv] and [merchant] values, each checked by the
+    config's rule."""
     changes = {}
     for name in MERGED_TABLES:
         table = params.get(name)

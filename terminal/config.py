@@ -83,6 +83,9 @@ class MerchantConfig:
     # When the money of a closed batch reaches the merchant's account, in the merchant's words, printed on the
     # settlement slip (terminal/txn/settle_slip.py): the acquirer's terms, e.g. T+1.
     settlement_note: str = ""
+    # The lines at the top of every receipt (shop name, address), each at most one receipt line (32 display
+    # columns, any script); a signed parameter bundle may set them too.
+    receipt_header: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,18 @@ def _time_of_day(v: Any) -> str:
             and v[3:].isdigit() and int(v[:2]) <= 23 and int(v[3:]) <= 59):
         raise ValueError('expected a local time of day "HH:MM" from "00:00" to "23:59", or "" (never)')
     return v
+
+
+def _receipt_lines(v: Any) -> tuple[str, ...]:
+    """Up to 4 receipt lines, each fitting the 32-column slip (a Chinese character takes 2 columns)."""
+    from terminal.i18n.width import width
+    if not isinstance(v, list) or len(v) > 4:
+        raise ValueError('expected a list of at most 4 lines, e.g. ["SHOP NAME", "1 MAIN STREET"]')
+    for line in v:
+        _line(200)(line)
+        if width(line) > 32:
+            raise ValueError(f"{line!r} is {width(line)} columns wide: a receipt line holds 32")
+    return tuple(v)
 
 
 def _digits(n: int) -> Any:
@@ -292,7 +307,7 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
     "saf": (SafConfig, {"max_attempts": _count(1, 10_000), "expiry_h": _number(0.01, 24 * 365),
                         "window": _count(1, 64)}),
     "journal": (JournalConfig, {"keep_days": _count(0, 36_500)}),
-    "merchant": (MerchantConfig, {"settlement_note": _line(200)}),
+    "merchant": (MerchantConfig, {"settlement_note": _line(200), "receipt_header": _receipt_lines}),
     "settlement": (SettlementConfig, {"auto_at": _time_of_day, "retry_s": _number(1, 3600)}),
     "limits": (LimitsConfig, {"floor_limit": _minor_units, "max_amount": _minor_units}),
     "emv": (EmvConfig, {"ca_keys": _ca_key_set, "extra_ca_keys": _ca_key_file}),

@@ -22,7 +22,8 @@ def _row(left: str, right: str) -> str:
 
 def receipt(cfg: Config, r: SaleResult, when: str, kind: str = "SALE") -> list[str]:
     """The slip in the operator's language (terminal/i18n): labels through `_()`, columns counted for CJK."""
-    lines = ["=" * WIDTH, _row(N_("MERCHANT"), cfg.terminal.merchant_id.strip()), _row(N_("TERMINAL"), cfg.terminal.id),
+    header = [cols.center(line, WIDTH) for line in getattr(getattr(cfg, "merchant", None), "receipt_header", ())]
+    lines = ["=" * WIDTH, *header, _row(N_("MERCHANT"), cfg.terminal.merchant_id.strip()), _row(N_("TERMINAL"), cfg.terminal.id),
              _row(N_("DATE/TIME"), when), "-" * WIDTH, cols.center(_(KIND_WORDS.get(kind, kind)), WIDTH),
              _row(N_("CARD"), r.masked_pan), _row(N_("ENTRY"), _(ENTRY_WORDS.get(r.entry_mode, r.entry_mode))),
              _row(N_("AMOUNT"), format_amount(r.amount, r.currency))]

@@ -62,6 +62,7 @@ keep_days = 90                  # settled batches older than this move to the ap
 [merchant]
 settlement_note = ""            # on the settlement slip: when the money arrives, e.g.
                                 # "T+1: funds reach your account the next working day"
+# receipt_header = ["SHOP NAME", "1 MAIN STREET"]   # at most 4 lines of 32 columns atop every receipt
 
 [settlement]
 auto_at = ""                    # posterm run settles by itself at this local time, e.g. "23:30" ("": never)

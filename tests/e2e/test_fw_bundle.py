@@ -243,3 +243,19 @@ def test_a_pending_bundle_stays_pending_while_the_batch_holds_sales(posterm, hos
     for _ in range(2):                                                 # each start looks, and leaves it
         assert _sale(posterm, cfg)["currency"] == "156"
     assert json.loads((posterm.data_dir / "bundles" / "state.json").read_text())["pending"] == 1
+
+
+def test_the_receipt_header_comes_from_the_bundle(posterm, host_sim, tmp_path):
+    cfg = _with_kbpk(terminal_config(tmp_path, host_sim))
+    tms = Tms(posterm, tmp_path)
+    b1 = tms.bundle(1, '[merchant]\nreceipt_header = ["PEARL TEA HOUSE", "上海南京路 88 号"]\n')
+    assert posterm("fw", "bundle", "apply", b1, "--trust", tms.pub, "--config", cfg).code == 0
+    r = posterm("sale", "--reader", "emulated-swipe:magstripe", "3.21", "--config", cfg)
+    assert r.code == 0, r.err
+    lines = r.out.splitlines()
+    top = lines.index("=" * 32)
+    assert [ln.strip() for ln in lines[top + 1:top + 3]] == ["PEARL TEA HOUSE", "上海南京路 88 号"]
+    (tmp_path / "wide.toml").write_text('[merchant]\nreceipt_header = ["' + "宽" * 17 + '"]\n')
+    refused = posterm("fw", "bundle", "build", str(tmp_path / "wide.toml"), "--sign-key", str(tmp_path / "tms.key"),
+                      "--version", "2", "-o", str(tmp_path / "wide"))
+    assert refused.code == 2 and "34 columns wide: a receipt line holds 32" in refused.err   # before signing
