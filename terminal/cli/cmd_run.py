@@ -50,15 +50,23 @@ def _operator(args: argparse.Namespace, cfg, display):
 
 
 class ReadyScreen:
-    """The operator's display, with the end of day's notice on the READY screen (terminal/txn/end_of_day.py)."""
+    """The operator's display, with the end of day's notice (terminal/txn/end_of_day.py) and the count of alerts
+    not yet acknowledged (风险预警, `posterm alerts`) on the READY screen."""
 
     def __init__(self, display) -> None:
         self.display, self.operator, self.end_of_day = display, None, None
+        self.open_alerts = None   # () -> int: one indexed count, read each time READY is drawn
 
     def show(self, screen) -> None:
         from terminal.keypad.states import State
-        if self.end_of_day is not None and self.operator is not None and self.operator.fsm.state is State.IDLE:
-            screen = self.end_of_day.ready_screen(screen)
+        if self.operator is not None and self.operator.fsm.state is State.IDLE:
+            if self.end_of_day is not None:
+                screen = self.end_of_day.ready_screen(screen)
+            from terminal.i18n.text import _
+            count = self.open_alerts() if self.open_alerts is not None else 0
+            if count and screen.message == _("Key in the amount"):   # a notice of the last sale comes first
+                from terminal.keypad.screen import Screen
+                screen = Screen(screen.title, screen.value, _("{count} ALERT(S): see posterm alerts", count=count))
         self.display.show(screen)
 
     def poll(self) -> None:
@@ -99,6 +107,7 @@ def _serve(args: argparse.Namespace) -> int:
     ready = ReadyScreen(display)   # the READY screen carries the end of day's notice (a settlement to retry)
     operator = ready.operator = _operator(args, cfg, ready)
     journal = open_journal(args, transacting=True)
+    ready.open_alerts = journal.alerts.open_count
     link = open_link(cfg)
     driver = Driver(cfg, journal, link, crash=crashpoints.from_env())
     driver.recover()

@@ -31,6 +31,12 @@ def run(args: argparse.Namespace) -> int:
     if attention:
         lines.append(_("ATTENTION: {count} transaction(s) could not be told to the host: {ids} (see `posterm txn "
                        "show ID`)", count=len(attention), ids=", ".join(str(t.id) for t in attention)))
+    alerts = journal.alerts.open(limit=5)
+    if alerts:
+        from terminal.cli.cmd_alerts import describe
+        lines.append(_("{count} alert(s) not yet acknowledged (`posterm alerts`), the newest:",
+                       count=journal.alerts.open_count()))
+        lines += ["  " + describe(a) for a in alerts]
     if txns:
         lines.append(_("batch {batch} open since {since} UTC: {sales} sale(s) {sales_amount}, {refunds} refund(s) "
                        "{refunds_amount} settle when you run `posterm settle`", batch=f"{batch:06d}", since=since,
@@ -47,5 +53,6 @@ def run(args: argparse.Namespace) -> int:
         lines.append(_("nothing waiting for the host"))
     emit(args, {"batch": batch, "open_since": since, "debits": debits, "credits": credits,
                 "saf_pending": len(pending), "reversals_pending": reversals,
-                "needs_attention": [t.id for t in attention], "key_alert": alert}, lines)
+                "needs_attention": [t.id for t in attention], "key_alert": alert,
+                "alerts_open": journal.alerts.open_count(), "alerts": [a.to_json() for a in alerts]}, lines)
     return 0 if not (alert or attention) else 3

@@ -82,9 +82,13 @@ def open_journal(args: argparse.Namespace, *, transacting: bool = False):
         _lock_data_dir(directory)
         terminal_id = load_config(args).terminal.id
     try:
-        return Journal(directory / "journal.sqlite3", terminal_id=terminal_id)
+        journal = Journal(directory / "journal.sqlite3", terminal_id=terminal_id)
     except IdentityError as e:
         raise UsageError(str(e)) from None  # not this terminal's books: exit 2, nothing written or sent
+    if transacting:   # what it records from now on may be an alert: the alert log hears of it too
+        from terminal.txn.alert_log import attach
+        attach(journal, load_config(args))
+    return journal
 
 
 _held_locks: list = []

@@ -24,6 +24,7 @@ COMMANDS = [
     "terminal.cli.cmd_saf",
     "terminal.cli.cmd_settle",
     "terminal.cli.cmd_status",
+    "terminal.cli.cmd_alerts",
     "terminal.cli.cmd_hostsim",
     "terminal.cli.cmd_demo",
     "terminal.cli.cmd_run",

@@ -329,6 +329,10 @@ class Journal:
         self._outcome(lambda: self.batches.end_settlement(sid, state, response_code, reason))
         if SettlementState(state) is SettlementState.CLOSED:
             self.sync_identity()  # a quiet point: the new batch number is made durable
+            try:
+                self.risk.erase_old(self.db.now())   # and card hashes past every risk window go (store/risk.py)
+            except StoreError:
+                pass   # they go with the next sale's commit instead
 
     def settlements(self) -> list[dict]:
         return self.batches.settlements()

@@ -40,9 +40,13 @@ class RiskCards:
             conn.execute("INSERT INTO risk_card(txn_id, card_hash, at) VALUES(?,?,?)", (txn_id, card_hash, at))
 
     def erase_old(self, now: str) -> int:
-        """The upkeep path (a terminal with no sales for days): hashes past every window go."""
+        """The upkeep path (a terminal with no sales for days; run after a closing settlement): hashes past
+        every window go. No commit at all when there is none to erase."""
+        cutoff = _before(now, self.keep_s)
+        if not self.db.read("SELECT 1 FROM risk_card WHERE at < ? LIMIT 1", (cutoff,)):
+            return 0
         with self.db.write() as conn:
-            return conn.execute("DELETE FROM risk_card WHERE at < ?", (_before(now, self.keep_s),)).rowcount
+            return conn.execute("DELETE FROM risk_card WHERE at < ?", (cutoff,)).rowcount
 
     def recent(self, card_hash: str, since: str) -> list[CardTxn]:
         """That card's transactions since `since` (UTC ISO), oldest first."""

@@ -13,7 +13,7 @@ from typing import Iterator
 
 from terminal.config import Config
 from terminal.store import Journal, StoreError
-from terminal.txn import saf
+from terminal.txn import alert_log, saf
 from terminal.txn.acquirer import acquirer_link
 from terminal.txn.clock import SYSTEM, Clock
 
@@ -37,6 +37,7 @@ class SafWorker(threading.Thread):
 
     def run(self) -> None:
         journal = Journal(self.journal_path)
+        alert_log.attach(journal, self.cfg)   # a needs-attention entry the worker records is an alert too
         link = acquirer_link(self.cfg.host)
         try:
             while not self._stopping.wait(self.interval_s):

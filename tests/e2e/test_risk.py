@@ -168,3 +168,65 @@ def test_split_sales_under_the_floor_limit_are_summed(host_sim, posterm, tmp_pat
     assert alert["rule"] == "split_sale" and "total 5500, above the floor limit 5000" in alert["text"]
     assert posterm("sale", "60.00", *SWIPE, "--config", cfg).code == 0   # above the limit alone: not a split
     assert len(host_sim.received) == 2
+
+
+# ---- alerts (风险预警): journal, alert log, status, posterm alerts ------------------------------------------------
+def test_alerts_reach_the_alert_log_status_and_posterm_alerts_and_an_ack_is_journaled(host_sim, posterm, tmp_path):
+    import json
+    log = tmp_path / "alerts.jsonl"
+    cfg = _config(tmp_path, host_sim, f'alert_log = "{log}"\n')
+    assert posterm("sale", "12.34", *SWIPE, "--config", cfg).code == 0
+    assert not log.exists()                                   # an ordinary sale raises no alert
+    assert posterm("sale", "12.34", *SWIPE, "--config", cfg).code == 1
+    host_sim.rules.append(Rule(mti="0200", code="63"))        # the host refuses our MAC: a key alert
+    assert posterm("sale", "3.00", *SWIPE, "--config", cfg).code == 1
+    lines = [json.loads(x) for x in log.read_text().splitlines()]
+    assert [(x["id"], x["kind"], x["rule"], x["decision"]) for x in lines] == [
+        (1, "risk", "duplicate_charge", "refused by the operator"), (2, "key", "", "")]
+    assert lines[0]["terminal"] == "TERM0001" and lines[0]["stan"] == 2 and "as STAN 000001" in lines[0]["text"]
+    status = posterm("status", "--config", cfg)
+    assert "2 alert(s) not yet acknowledged (`posterm alerts`), the newest:" in status.out
+    assert "risk duplicate_charge (refused by the operator) STAN 000002" in status.out
+    listed = posterm("alerts", "--config", cfg, "--json")
+    assert [a["id"] for a in listed.json["alerts"]] == [2, 1]
+    acked = posterm("alerts", "ack", "1", "--config", cfg, "--json")
+    assert acked.code == 0 and acked.json["acknowledged"]["acked_at"]
+    assert [a["id"] for a in posterm("alerts", "--config", cfg, "--json").json["alerts"]] == [2]
+    assert posterm("status", "--config", cfg, "--json").json["alerts_open"] == 1
+    row = _journal(posterm).execute("SELECT acked_at, acked_by FROM alert WHERE id=1").fetchone()
+    assert row["acked_at"] and row["acked_by"] == "operator"      # the acknowledgement is in the journal
+    unknown = posterm("alerts", "ack", "99", "--config", cfg)
+    assert unknown.code == 2 and "no alert 99" in unknown.err and unknown.err.count("\n") == 1
+
+
+def test_a_reversal_given_up_becomes_a_needs_attention_alert(host_sim, posterm, tmp_path):
+    host_sim.rules += [Rule(mti="0200", silent=True), Rule(mti="0400", drop=True)]
+    log = tmp_path / "alerts.jsonl"
+    cfg = _config(tmp_path, host_sim, f'alert_log = "{log}"\n')
+    Path(cfg).write_text(Path(cfg).read_text() + "[saf]\nmax_attempts = 1\n")
+    posterm("sale", "12.34", *SWIPE, "--config", cfg)
+    posterm("saf", "flush", "--config", cfg)
+    kinds = [__import__("json").loads(x)["kind"] for x in log.read_text().splitlines()]
+    assert "needs_attention" in kinds, log.read_text()
+
+
+def test_neither_the_journal_nor_the_alert_log_holds_the_pan(host_sim, posterm, tmp_path):
+    """After swipes, a chip sale, a duplicate refused and confirmed, a hot card: the full PAN appears nowhere in
+    the data dir's files (journal, its WAL, identity) or the alert log, as text or as packed BCD."""
+    log = tmp_path / "alerts.jsonl"
+    cfg = _config(tmp_path, host_sim, f'alert_log = "{log}"\nvelocity_count = 5\n')
+    assert posterm("sale", "12.34", *SWIPE, "--config", cfg).code == 0
+    assert posterm("sale", "12.34", *SWIPE, "--config", cfg).code == 1
+    assert posterm("sale", "12.34", *SWIPE, "--keys", "ENTER", "--config", cfg).code == 0
+    assert posterm("sale", "5.00", "--reader", "emulated:visa", "--config", cfg).code == 0
+    hot = _config(tmp_path, host_sim, f'alert_log = "{log}"\nexception_prefixes = ["4761"]\n', name="hot.toml")
+    assert posterm("sale", "6.00", *SWIPE, "--config", hot).code == 1
+    assert len(log.read_text().splitlines()) == 3
+    files = [p for p in posterm.data_dir.rglob("*") if p.is_file()] + [log]
+    assert any(p.name == "journal.sqlite3" for p in files)
+    ascii_pan, bcd_pan = PAN.encode(), bytes.fromhex(PAN)
+    for p in files:
+        blob = p.read_bytes()
+        assert ascii_pan not in blob and bcd_pan not in blob, p
+        assert PAN.encode().hex().encode() not in blob.lower(), p      # nor its ASCII in hex digits
+    assert _journal(posterm).execute("SELECT COUNT(*) FROM risk_card").fetchone()[0] == 5
