@@ -136,7 +136,8 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         serve(operator, sale, on_new_sale=display.clear_receipt, on_ready=ready.poll)
     except KeypadDeviceError as exc:
-        print(f"\nposterm run: {exc}", file=sys.stderr)
+        from terminal.i18n.text import _
+        print("\n" + _("posterm run: keypad error: {error}", error=str(exc)), file=sys.stderr)
         return 4
     finally:
         operator.keys.close()

@@ -14,8 +14,9 @@ def reader_from(args: argparse.Namespace, cfg) -> str:
     """--reader, else [reader] spec; nothing emulated unless asked."""
     spec = getattr(args, "reader", None) or cfg.reader.spec
     if not spec:
-        raise UsageError(f"no card reader: give --reader SPEC ({READERS}) or set [reader] spec in the config "
-                         f"({cfg.source})")
+        from terminal.i18n.text import N_
+        raise UsageError(N_("no card reader: give --reader SPEC ({readers}) or set [reader] spec in the config "
+                            "({source})", readers=READERS, source=cfg.source))
     return spec
 
 

@@ -102,7 +102,9 @@ def _lock_data_dir(directory: Path) -> None:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         f.close()
-        raise UsageError(f"another posterm process is transacting on {directory}; wait for it to finish") from None
+        from terminal.i18n.text import N_
+        raise UsageError(N_("another posterm process is transacting on {directory}; wait for it to finish",
+                            directory=str(directory))) from None
     _held_locks.append(f)  # released when the process exits, however it exits
 
 

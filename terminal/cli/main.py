@@ -169,9 +169,13 @@ def _error_map():
 
 
 def _report(json_wanted: bool, code: int, message: str, kind: str) -> None:
+    """One line on stderr in the operator's language (an N_ message is translated there), and with --json the
+    error object, always English: a script's view of an error does not change with the language."""
+    from terminal.i18n.text import _
     from terminal.logs import mask_text
+    shown = mask_text(_(message))
     message = mask_text(message)
-    line = message if message.startswith("posterm") else f"posterm: {message}"
+    line = shown if shown.startswith("posterm") else f"posterm: {shown}"
     if json_wanted:
         import json
         try:
@@ -183,6 +187,13 @@ def _report(json_wanted: bool, code: int, message: str, kind: str) -> None:
         print(line, file=sys.stderr, flush=True)
     except (BrokenPipeError, OSError):
         pass
+
+
+def _message_of(exc: BaseException) -> str:
+    """The exception's message, keeping an N_ message whole (str(exc) would drop its template)."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    from terminal.i18n.text import Msg
+    return first if isinstance(first, Msg) else (str(exc) or type(exc).__name__)
 
 
 def crash_report(args: argparse.Namespace | None, argv: list[str], exc: BaseException) -> str:
@@ -254,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             for classes, code in _error_map():
                 if isinstance(exc, classes):
                     kind = {EXIT_USAGE: "usage", EXIT_DEVICE: "device", EXIT_NOT_APPROVED: "journal"}[code]
-                    _report(json_wanted, code, str(exc) or type(exc).__name__, kind)
+                    _report(json_wanted, code, _message_of(exc), kind)
                     return code
         except Exception:
             pass

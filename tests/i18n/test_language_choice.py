@@ -52,3 +52,12 @@ def test_a_bad_configured_language_is_one_line_exit_2(posterm, tmp_path):
 def test_an_unknown_lang_option_is_refused_naming_the_choices(posterm):
     r = posterm("status", "--lang", "fr")
     assert r.code == 2 and "--lang" in r.err and "zh-CN" in r.err
+
+
+def test_an_operator_error_is_in_chinese_on_stderr_and_english_in_json(posterm):
+    """No reader configured: the one line on stderr in the operator's language, the JSON error in English."""
+    zh = posterm("sale", "1.00", "--lang", "zh-CN", "--json")
+    assert zh.code == 2 and zh.err.startswith("posterm: 没有读卡器：请给出 --reader SPEC")
+    assert zh.json["error"]["message"].startswith("no card reader: give --reader SPEC")
+    en = posterm("sale", "1.00")
+    assert en.code == 2 and en.err.startswith("posterm: no card reader: give --reader SPEC")
