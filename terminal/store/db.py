@@ -13,7 +13,7 @@ import sqlite3
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Protocol
 
 from terminal.store.errors import StoreError
 from terminal.store.migrations import migrate
@@ -33,6 +33,12 @@ CACHE_KIB = 256
 MAYBE_WRITTEN = {sqlite3.SQLITE_IOERR_FSYNC, sqlite3.SQLITE_IOERR_DIR_FSYNC, sqlite3.SQLITE_IOERR}
 
 
+class CommitFaults(Protocol):
+    """What a fault injector does around each commit (see Database.commit_faults)."""
+    def before(self) -> None: ...
+    def after(self) -> None: ...
+
+
 class DiskFull(StoreError):
     """A commit failed because the disk is full: nothing of it was recorded (reserve.py gives space back)."""
 
@@ -49,6 +55,10 @@ class Database:
         self._riders: list[tuple[str, tuple]] = []  # rows written inside the next commit (ride)
         self.on_fault = None   # called with the message when a commit fails (the alert log hears of it)
         self._after: list[Callable[[], None]] = []
+        # The one fault seam of the journal (None in production): `before()` runs just before COMMIT and may
+        # raise sqlite3.Error as a full disk or an I/O error would; `after()` runs once COMMIT returned and
+        # before anyone learns it did, where the simulation crashes the terminal (tests/sim/journal_faults.py).
+        self.commit_faults: CommitFaults | None = None
         self.open()
 
     def now(self) -> str:
@@ -137,8 +147,12 @@ class Database:
             for sql, args in riders:
                 conn.execute(sql, args)
             yield conn
+            if self.commit_faults is not None:
+                self.commit_faults.before()
             conn.execute("COMMIT")
             del self._riders[:len(riders)]
+            if self.commit_faults is not None:
+                self.commit_faults.after()
             if self.on_commit is not None and moves_marks:
                 self.on_commit()
             self._run_after()

@@ -26,6 +26,13 @@ class Engine:
                  crash: CrashPoints = NONE) -> None:
         self.driver = Driver(cfg, journal, link, clock=clock, crash=crash)
 
+    @classmethod
+    def of(cls, driver: Driver) -> "Engine":
+        """The facade over a driver already running (the simulation settles the day its terminal made)."""
+        engine = cls.__new__(cls)
+        engine.driver = driver
+        return engine
+
     # The driver owns them; a test may swap the link or the parameters between sales.
     cfg = property(lambda self: self.driver.cfg, lambda self, v: setattr(self.driver, "cfg", v))
     link = property(lambda self: self.driver.link, lambda self, v: setattr(self.driver, "link", v))

@@ -22,9 +22,11 @@ from terminal.keypad.inputs import (AppsOffered, CardPresented, OutcomeReceived,
                                     RiskQuestion, Tick, input_of)
 from terminal.keypad.pinpad import PinDigits
 from terminal.keypad.screen import Screen
-from terminal.keypad.states import CONFIRMATIONS
+from terminal.keypad.states import CONFIRMATIONS, State
 from terminal.keypad.table import TRANSITIONS
 from terminal.txn.core import OperatorCancelled
+
+NEXT_SALE = frozenset({State.AMOUNT_ENTRY, State.AMOUNT_CONFIRM})
 
 TICK_S = 0.05
 """How long one wait for a key lasts while the terminal waits for the operator: short, so a confirmation's
@@ -212,7 +214,10 @@ class KeypadOperator:
         """Keys typed before the result spend themselves on the screen they were typed at; the result is then
         dismissed only by a key pressed after it appeared (or its display timeout)."""
         self.drain()
-        self.feed(OutcomeReceived(message, approved))
+        if not (self._cancelled() and self.fsm.state in NEXT_SALE):
+            # else the operator cancelled this sale and has already started keying the next amount (CANCEL,
+            # ENTER, ENTER): the keypad showed the cancel then; the late ending would only break the new entry
+            self.feed(OutcomeReceived(message, approved))
         self.in_flight = False
 
 

@@ -1,0 +1,1 @@
+"""The deterministic simulation of the whole terminal (docs/simulation.md)."""
