@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEB_PKGS := pcscd vsmartcard-vpcd libpcsclite-dev tmux fiu-utils libfiu0 strace
 
-.PHONY: demo test bench system-deps clean
+.PHONY: demo test bench mutation system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: system-deps $(VENV)/.installed
 bench: system-deps $(VENV)/.installed
 	@command -v strace >/dev/null || { [ "$$(id -u)" = "0" ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends strace; } || true
 	$(BIN)/python -m bench
+
+# Mutation testing of terminal/txn and terminal/store (docs/mutation.md): long; prints the score at the end.
+mutation: system-deps $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test,mutation]'
+	$(BIN)/python -m bench.mutation $(MUTANTS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -120,6 +120,11 @@ class KeypadFSM:
     def screen(self) -> Screen:
         return self._screen_of(self.state)
 
+    @property
+    def beneath(self) -> State:
+        """The state an open confirmation would go back to; the state itself when none is open."""
+        return self._return_state if self.state in CONFIRMATIONS else self.state
+
     @classmethod
     def for_sale(cls, settings: KeypadSettings | None, amount_minor: int) -> "KeypadFSM":
         """A keypad whose amount came from elsewhere (the command line): it starts waiting for the card."""

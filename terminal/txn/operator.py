@@ -214,9 +214,10 @@ class KeypadOperator:
         """Keys typed before the result spend themselves on the screen they were typed at; the result is then
         dismissed only by a key pressed after it appeared (or its display timeout)."""
         self.drain()
-        if not (self._cancelled() and self.fsm.state in NEXT_SALE):
-            # else the operator cancelled this sale and has already started keying the next amount (CANCEL,
-            # ENTER, ENTER): the keypad showed the cancel then; the late ending would only break the new entry
+        if self.fsm.beneath not in NEXT_SALE:
+            # else the operator cancelled this sale and is already keying the next amount (CANCEL, ENTER,
+            # ENTER; perhaps a CANCEL over it too): the keypad showed the cancel then, and this sale's ending
+            # would only break the new entry
             self.feed(OutcomeReceived(message, approved))
         self.in_flight = False
 

@@ -87,7 +87,7 @@ class PlannedKeys:
     """A KeySource playing keys at planned simulated instants; reading with a timeout lets that time pass."""
 
     def __init__(self, clock: ManualClock, plan: list[tuple[float, str]]) -> None:
-        self.clock, self.plan = clock, sorted(plan)
+        self.clock, self.plan = clock, sorted(plan, key=lambda planned: planned[0])   # same instant: as typed
 
     def read(self, timeout: float | None) -> str | None:
         if self.plan and self.plan[0][0] <= self.clock.monotonic():

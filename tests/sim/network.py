@@ -144,5 +144,6 @@ class SimNetwork(Dice):
         self._late.clear()
 
     def heal(self) -> None:
+        """The faults stop, and nothing they caused is still on its way (a reset the host already sent)."""
         self.faults = NetFaults()
-        self._late.clear()
+        self.crash()

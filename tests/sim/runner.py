@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import time
+import traceback
 from collections import Counter
 from pathlib import Path
 
@@ -23,7 +24,7 @@ TIMING = {"schedules": 0, "seconds": 0.0}
 
 
 def replay_line(seed: int) -> str:
-    return f"POSTERM_SIM_SEED={seed} .venv/bin/python -m pytest -q tests/sim/test_simulation.py"
+    return f"POSTERM_SIM_SEED={seed} .venv/bin/python -m pytest -q tests/sim/test_simulation.py -k invariants"
 
 
 def known_seeds() -> list[int]:
@@ -53,7 +54,13 @@ def run_seeds(seeds, driver_class: DriverFactory = Driver, *, stop_at_first: boo
     started = time.perf_counter()
     try:
         for seed in seeds:
-            outcome = World(seed, workdir, driver_class).run()
+            world = World(seed, workdir, driver_class)
+            try:
+                outcome = world.run()
+            except Exception as e:   # the terminal raised where it must not: a failing schedule like any other
+                where = traceback.extract_tb(e.__traceback__)[-1]
+                outcome = Outcome(seed, [f"raised {type(e).__name__}: {e} (at {Path(where.filename).name}:"
+                                         f"{where.lineno})"], world.log, world.fired)
             if record:
                 TOTALS.update(outcome.fired)
                 TIMING["schedules"] += 1

@@ -1,9 +1,12 @@
 """Found by the simulation (tests/sim): CANCEL, ENTER, ENTER while the chip is read. The first ENTER confirms the
 cancel, the second starts the next sale's amount; the cancelled sale's ending must not then be pushed into
-that amount entry (it raised KeypadSequenceError and ended `posterm run`)."""
+that amount entry, nor into a cancel confirmation opened over it (it raised KeypadSequenceError and ended
+`posterm run`)."""
 from __future__ import annotations
 
 from collections import Counter
+
+import pytest
 
 from drivers.emulated.inprocess import InProcessChannel
 from drivers.emulated.vcard import load_profile
@@ -32,10 +35,12 @@ class NoHost:
         pass
 
 
-def test_cancel_confirmed_then_a_second_enter_starts_the_next_amount(tmp_path):
+@pytest.mark.parametrize("typed", [["CANCEL", "ENTER", "ENTER"],
+                                   ["CANCEL", "ENTER", "ENTER", "CANCEL"]])   # a cancel over the new amount too
+def test_cancel_confirmed_then_a_second_enter_starts_the_next_amount(tmp_path, typed):
     cfg, clock = Config(), ManualClock()
     at = clock.monotonic() + 0.05            # after the first APDUs (each takes 30 ms of simulated time)
-    keys = PlannedKeys(clock, [(at, "CANCEL"), (at, "ENTER"), (at, "ENTER")])
+    keys = PlannedKeys(clock, [(at, key) for key in typed])
     fsm = KeypadFSM.for_sale(for_tty(keypad_settings(cfg)), 1234)
     operator = KeypadOperator(fsm, keys, clock.monotonic)
     card = ChipReader(lambda: PulledCard(InProcessChannel(load_profile("visa")), clock, None, Counter()))
@@ -44,5 +49,5 @@ def test_cancel_confirmed_then_a_second_enter_starts_the_next_amount(tmp_path):
     result = driver.sale("purchase", 1234, card, operator=operator,
                          pinpad=EmulatedPinPad("1234", Format0TdesKey(cfg.keys.pin_key)))
     assert (result.outcome, result.message) == ("cancelled", "CANCELLED: nothing sent")
-    assert fsm.state is State.AMOUNT_ENTRY     # the second ENTER began the next sale, and the keypad is still fine
+    assert fsm.beneath is State.AMOUNT_ENTRY   # the second ENTER began the next sale, and the keypad is still fine
     assert journal.txns() == []
