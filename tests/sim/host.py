@@ -58,6 +58,7 @@ class SimHost:
     financial_keys: dict[Key, int] = field(default_factory=dict)     # how many 0200s named each key
     # Called with each request before it is answered (the simulation checks store-and-forward order there).
     on_request: Callable[[Message], None] = lambda m: None
+    force: dict[str, str] = field(default_factory=dict)   # MTI -> response code to answer instead (tests)
     _rrn: int = 0
 
     def handle(self, m: Message) -> tuple[str, dict]:
@@ -72,6 +73,8 @@ class SimHost:
                    "0400": self._reversal, "0401": self._reversal, "0500": self._settlement,
                    "0800": lambda m, f, r: "00"}[m.mti]
         fields[39] = handler(m, fields, rrn)
+        if m.mti in self.force:
+            fields[39] = self.force[m.mti]
         return RESPONSE_MTI[m.mti], fields
 
     # ---- per message class -----------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ class NetFaults:
     response_lost: float = 0.0
     response_late: float = 0.0          # delayed past the timeout: it comes on a later receive
     response_duplicated: float = 0.0
-    out_of_order: float = 0.0           # an earlier request's answer overtakes the awaited one
+    out_of_order: float = 0.0           # the newest late answer comes first, ahead of older ones and ours
     reset_after_host: float = 0.0
     forged_answer: float = 0.0
     bad_mac: float = 0.0
@@ -104,8 +104,11 @@ class SimNetwork(Dice):
             self._answer = (self.rng.uniform(0.05, 1.0), encode(rmti, forged, FORGER_KEY))
 
     def receive(self, timeout_s: float, idle=None) -> bytes:
-        if self._late and ((self._answer is not None and self.fires("out_of_order")) or self.rng.random() < 0.5):
-            self._wait(0.05, idle)   # an answer to an earlier request comes first (out of order: ahead of ours)
+        if self._late and self.fires("out_of_order"):
+            self._wait(0.05, idle)   # the newest earlier answer first: ahead of the older ones, and of ours
+            return self._late.pop()
+        if self._late and self.rng.random() < 0.5:
+            self._wait(0.05, idle)   # an earlier request's answer, late
             return self._late.pop(0)
         if self._reset_pending:
             self._reset_pending = False
