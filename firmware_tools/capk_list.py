@@ -33,10 +33,13 @@ def _row(key: CaPublicKey, source: str, today: date) -> dict:
             "source": source, "origin": key.origin}
 
 
-def capk_report(ca_keys: str, extra: str, today: date) -> dict:
-    """{"ca_keys": SET, "keys": [row...], "errors": [line...]}: every key of every file the configuration names."""
+def capk_report(ca_keys: str, extra: str, today: date, bundle=None) -> dict:
+    """{"ca_keys": SET, "keys": [row...], "errors": [line...]}: every key of every file the configuration names,
+    and the [[ca_key]] tables of the installed parameter bundle (`bundle`: cfg.bundle, or None)."""
     rows: list[dict] = []
     errors: list[str] = []
+    if bundle is not None:
+        rows += [_row(key, f"bundle version {bundle.version}", today) for key in bundle.ca_keys]
     for path in key_files(ca_keys, extra):
         try:
             keys = read_entries(path)

@@ -138,7 +138,7 @@ def run_capk_list(args: argparse.Namespace) -> int:
     from terminal.txn.emv_params import ca_key_set
     cfg = load_config(args)
     extra = getattr(getattr(cfg, "emv", None), "extra_ca_keys", "")
-    report = capk_report(ca_key_set(cfg), extra, SystemClock().now().local.date())
+    report = capk_report(ca_key_set(cfg), extra, SystemClock().now().local.date(), getattr(cfg, "bundle", None))
     emit(args, report, capk_lines(report))
     return EXIT_OK if report_ok(report) else 1
 

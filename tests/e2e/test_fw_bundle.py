@@ -68,6 +68,9 @@ def test_a_chip_sale_runs_on_the_bundles_aid_list_floor_limit_and_ca_keys(poster
     assert (after.json["outcome"], after.json["response_code"], after.json["tvr"]) == (
         "offline_approved", "Y1", "0000000000")                          # ODA passed, under the AID's floor
     assert len(host_sim.received) == 1                                    # nothing went to the host
+    listed = posterm("fw", "capk", "list", "--config", cfg, "--json").json["keys"]
+    assert [(k["rid"], k["index"], k["checksum_ok"]) for k in listed if k["source"] == "bundle version 1"] == [
+        ("A000000003", "E1", True)]
 
 
 def test_host_address_mac_key_block_and_currency_come_from_the_bundle(posterm, host_sim, tmp_path):
