@@ -176,8 +176,8 @@ class Installed:
                 state = self.state()
             return self.config_for(base, state["current"])
         except (OSError, ValueError, KeyError, TypeError) as e:
-            raise ConfigError(f"installed bundle in {self.dir}: unreadable ({e}): `posterm fw bundle rollback` or "
-                              "apply a new bundle") from None
+            raise ConfigError(f"installed bundle in {self.dir}: unreadable ({e}); move {self.state_path.name} "
+                              "aside to run on the config file alone, then apply a new bundle") from None
 
     def _promote_if_batch_empty(self, base) -> None:
         """A bundle still pending while the open batch is empty (the batch closed in a process that did not
