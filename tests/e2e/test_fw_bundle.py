@@ -262,3 +262,14 @@ def test_the_receipt_header_comes_from_the_bundle(posterm, host_sim, tmp_path):
     refused = posterm("fw", "bundle", "build", str(tmp_path / "wide.toml"), "--sign-key", str(tmp_path / "tms.key"),
                       "--version", "2", "-o", str(tmp_path / "wide"))
     assert refused.code == 2 and "34 columns wide: a receipt line holds 32" in refused.err   # before signing
+
+
+def test_an_unreadable_installed_bundle_is_one_line_exit_2(posterm, host_sim, tmp_path):
+    cfg = _with_kbpk(terminal_config(tmp_path, host_sim))
+    tms = Tms(posterm, tmp_path)
+    assert posterm("fw", "bundle", "apply", tms.bundle(1, "[limits]\nfloor_limit = 1\n"), "--trust", tms.pub,
+                   "--config", cfg).code == 0
+    (posterm.data_dir / "bundles" / "v1.json").write_text("{half a fi")
+    r = posterm("sale", "--reader", "emulated-swipe:magstripe", "4.44", "--config", cfg)
+    assert r.code == 2 and r.err.count("\n") == 1 and "unreadable" in r.err and "Traceback" not in r.err
+    assert host_sim.received == []                                      # nothing sent on unknown parameters
