@@ -33,13 +33,9 @@ def _host_time(field7: str, now: dt.datetime) -> dt.datetime | None:
 
 def echo(cfg, journal) -> dict:
     """The echo as a check: {status ok|warn|fail, message, rtt_ms, skew_s, response_code}."""
-    from terminal.iso8583 import encode
-    from terminal.iso8583.builders import ECHO, network_0800
-    from terminal.txn.exchange import Answered, NoAnswer, Request, exchange
-    from terminal.txn.saf import terminal_of
-    now = dt.datetime.now(dt.timezone.utc)
-    fields = network_0800(terminal_of(cfg), now, stan=journal.next_stan(), code=ECHO)
-    request = Request("0800", fields[11], encode("0800", fields, cfg.keys.mac_key))
+    from terminal.txn.exchange import Answered, NoAnswer, exchange
+    from terminal.txn.link_watch import echo_request
+    request = echo_request(cfg, journal.next_stan(), dt.datetime.now(dt.timezone.utc))
     link = open_link(cfg)
     start = time.perf_counter()
     try:
@@ -47,10 +43,11 @@ def echo(cfg, journal) -> dict:
     finally:
         link.close()
     rtt_ms = round((time.perf_counter() - start) * 1000, 3)
-    out = {"host": cfg.host.address, "stan": int(fields[11]), "rtt_ms": None, "skew_s": None, "response_code": None}
+    host = link.address  # the address that carried the echo (a backup, when the primary was down)
+    out = {"host": host, "stan": int(request.stan), "rtt_ms": None, "skew_s": None, "response_code": None}
     if not isinstance(reply, Answered):
         kind = "no answer" if isinstance(reply, NoAnswer) else "not sent"
-        return out | {"status": "fail", "message": f"host {cfg.host.address}: {kind} ({reply.why})"}
+        return out | {"status": "fail", "message": f"host {host}: {kind} ({reply.why})"}
     code = str(reply.message.fields.get(39, ""))
     out |= {"rtt_ms": rtt_ms, "response_code": code}
     if code != "00":

@@ -56,9 +56,11 @@ class ReadyScreen:
     def __init__(self, display) -> None:
         self.display, self.operator, self.end_of_day = display, None, None
         self.open_alerts = None   # () -> int: one indexed count, read each time READY is drawn
+        self.link_watch = None   # the link and the store-and-forward backlog, under the box (txn/link_watch.py)
 
     def show(self, screen) -> None:
         from terminal.keypad.states import State
+        status = ""
         if self.operator is not None and self.operator.fsm.state is State.IDLE:
             if self.end_of_day is not None:
                 screen = self.end_of_day.ready_screen(screen)
@@ -67,11 +69,17 @@ class ReadyScreen:
             if count and screen.message == _("Key in the amount"):   # a notice of the last sale comes first
                 from terminal.keypad.screen import Screen
                 screen = Screen(screen.title, screen.value, _("{count} ALERT(S): see posterm alerts", count=count))
-        self.display.show(screen)
+            if self.link_watch is not None:
+                status = self.link_watch.line()
+        self.display.show(screen, status)
 
     def poll(self) -> None:
-        """On the READY screen: settle if it is time, then show READY again with what the operator must know."""
-        if self.end_of_day is not None and self.end_of_day.poll():
+        """On the READY screen: settle if it is time, echo if the link was idle, then show READY again with what
+        the operator must know."""
+        changed = self.end_of_day is not None and self.end_of_day.poll()
+        if self.link_watch is not None and self.link_watch.poll():
+            changed = True
+        if changed:
             self.show(self.operator.fsm.screen)
 
 
@@ -114,6 +122,8 @@ def _serve(args: argparse.Namespace) -> int:
     worker = SafWorker(cfg, journal_path(args) / "journal.sqlite3")
     worker.start()
     readers = [(spec, emulated_pinpad(cfg, spec, args.pin)) for spec in specs]
+    from terminal.txn.link_watch import LinkWatch
+    ready.link_watch = LinkWatch(cfg, journal, link)
     if cfg.settlement.auto_at:
         from terminal.txn.auto_settle import AutoSettle
         from terminal.txn.end_of_day import EndOfDay
@@ -128,6 +138,7 @@ def _serve(args: argparse.Namespace) -> int:
         made[0] += 1
         with worker.paused():   # the worker's drain and this sale never interleave on the wire
             result = driver.sale("purchase", amount_minor, card_source(spec), operator=operator, pinpad=pinpad)
+        ready.link_watch.touched()
         if result.outcome in ("approved", "offline_approved"):
             slip = receipt(cfg, result, format_datetime(dt.datetime.now()))
             display.show_receipt(mark_slip(slip) if args.training else slip)

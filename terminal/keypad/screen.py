@@ -54,13 +54,15 @@ class TextDisplay:
         self._write, self._flush, self._redraw = write, flush, redraw
         self.banner = banner   # in the box's top border on every screen (training mode: TRAINING)
         self._last: Screen | None = None
+        self._status = ""
         self._receipt: list[str] = []
 
-    def show(self, screen: Screen) -> None:
-        if screen == self._last:
+    def show(self, screen: Screen, status: str = "") -> None:
+        """`status`: a line under the box (the READY screen's link and backlog, terminal/txn/link_watch.py)."""
+        if screen == self._last and status == self._status:
             return
-        self._last = screen
-        lines = render_lines(screen, banner=self.banner)
+        self._last, self._status = screen, status
+        lines = render_lines(screen, banner=self.banner) + ([status] if status else [])
         if self._redraw:
             body = [key_help(), "", *lines, "", *self._receipt]
             self._write("\x1b[H\x1b[2J" + "\r\n".join(body) + "\r\n")
@@ -74,7 +76,7 @@ class TextDisplay:
             self._receipt = []
             if self._redraw and self._last is not None:
                 last, self._last = self._last, None
-                self.show(last)
+                self.show(last, self._status)
 
     def show_receipt(self, lines: list[str]) -> None:
         """Receipt lines, kept on screen under the box until the next receipt."""
@@ -84,4 +86,4 @@ class TextDisplay:
             self._flush()
         elif self._last is not None:
             last, self._last = self._last, None
-            self.show(last)
+            self.show(last, self._status)

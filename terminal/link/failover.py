@@ -71,7 +71,8 @@ class FailoverLink:
         self.connect_budget_s = endpoints[0].connect_timeout_s
         self._current: int | None = None     # the address of the open connection
         self._serving: int | None = None     # the address that last answered or accepted us
-        self._offline_since: dt.datetime | None = None
+        self._offline_since: dt.datetime | None = None   # no address could be reached, since
+        self._silent_since: dt.datetime | None = None    # a request left and got no answer, since
         self.last_address = ""               # the address the last request left on (journaled: who carried it)
 
     @property
@@ -118,12 +119,15 @@ class FailoverLink:
         raise ConnectError(f"no address of the host could be reached: {'; '.join(errors)}")
 
     def _failed(self, why: str) -> None:
+        if self._silent_since is None:
+            self._silent_since = self.wall()
         if self._current is not None:
             self.health[self._current].failed(self.clock(), why, self.backoff_base_s)
             self.links[self._current].close()
             self._current = None
 
     def _answered(self) -> None:
+        self._silent_since = None
         if self._current is not None:
             self.health[self._current].ok()
 
@@ -188,8 +192,11 @@ class FailoverLink:
 
     # -- what the operator sees ----------------------------------------------------------------------------
     def status(self) -> LinkStatus:
-        if self._offline_since is not None:
-            return LinkStatus("offline", since=self._offline_since)
+        """Offline while no address can be reached or the last request got no answer (a host that accepts and
+        never answers is no better than one that refuses), else online (the primary) or on a backup."""
+        down = [t for t in (self._offline_since, self._silent_since) if t is not None]
+        if down:
+            return LinkStatus("offline", since=min(down))
         if self._serving is None:
             return LinkStatus("unknown")
         return LinkStatus("online" if self._serving == 0 else "backup", self.links[self._serving].address)

@@ -150,6 +150,10 @@ class SafQueue:
         return [saf_row(r) for r in self.db.read("SELECT * FROM saf WHERE state=? ORDER BY id",
                                                  (SafState.PENDING.value,))]
 
+    def count_pending(self) -> int:
+        """How many entries wait for the host (the saf_pending index): the backlog the READY screen shows."""
+        return int(self.db.read("SELECT COUNT(*) FROM saf WHERE state=?", (SafState.PENDING.value,))[0][0])
+
     def undelivered(self) -> list[SafRow]:
         """Pending and needs-attention entries, oldest first (through the saf_pending index)."""
         return [saf_row(r) for r in self.db.read("SELECT * FROM saf WHERE state IN (?, ?) ORDER BY id",
