@@ -36,6 +36,34 @@ COMMANDS = [
     "terminal.cli.cmd_training",
 ]
 
+# Which module registers each command, with its one-line help: `posterm CMD ...` imports only CMD's module,
+# and `posterm --help` lists the commands from here without importing any. A command missing here still works
+# (its module is imported as before), only slower; tests/cli/test_command_index.py keeps this exact.
+INDEX: dict[str, tuple[str, str]] = {
+    "msr-emulator": ("terminal.cli.cmd_msr", "an emulated serial magstripe reader on a pty (prints its path)"),
+    "sale": ("terminal.cli.cmd_sale", "one purchase"),
+    "refund": ("terminal.cli.cmd_sale", "one refund"),
+    "txn": ("terminal.cli.cmd_txn", "the journal"),
+    "journal": ("terminal.cli.cmd_journal", "check, export, or start anew the journal"),
+    "saf": ("terminal.cli.cmd_saf", "store-and-forward queue"),
+    "settle": ("terminal.cli.cmd_settle", "close the batch with the host"),
+    "void": ("terminal.cli.cmd_settle", "void a purchase of the open batch"),
+    "status": ("terminal.cli.cmd_status", "open batch, messages waiting for the host, alerts"),
+    "alerts": ("terminal.cli.cmd_alerts",
+               "alerts not yet acknowledged (risk rules, key alerts, needs attention, faults)"),
+    "host-sim": ("terminal.cli.cmd_hostsim", "the acquirer host simulator in the foreground"),
+    "demo": ("terminal.cli.cmd_demo", "a whole sale on embedded defaults (emulated card, built-in host)"),
+    "run": ("terminal.cli.cmd_run", "the operator's terminal: keypad, screen, sale after sale"),
+    "readers": ("terminal.cli.cmd_readers", "PC/SC readers (with card ATR) and serial ports found"),
+    "fw": ("terminal.cli.cmd_fw", "firmware tools: readers, card info, APDU traces"),
+    "echo": ("terminal.cli.cmd_echo", "a network management echo (0800/301) with the host: round trip and clock"),
+    "health": ("terminal.cli.cmd_health", "every health check (reader, host, clock, disk, SAF, keys, journal)"),
+    "config": ("terminal.cli.cmd_config", "write a sample configuration, or check the one in use"),
+    "training": ("terminal.cli.cmd_training", "training mode: guided drills and the trainee's report"),
+}
+# The common options that take a value: what follows them is not the command's name.
+VALUE_OPTIONS = {"--config", "--data-dir", "--host", "--lang", "--log-file"}
+
 EXIT_USAGE, EXIT_NOT_APPROVED, EXIT_DEVICE, EXIT_INTERNAL = 2, 3, 4, 70
 # Commands that run on the built-in parameters whatever config exists, or check their config themselves.
 NO_PREFLIGHT = {"demo", "msr-emulator", "readers", "config"}
@@ -71,7 +99,36 @@ def version() -> str:
         return "unknown (not installed)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_in(argv: list[str]) -> str | None:
+    """The command's name in `argv` (common options may come first), or None when there is none."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token in VALUE_OPTIONS:
+            skip = True
+        elif token == "--":
+            return None
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def modules_for(argv: list[str] | None) -> tuple[list[str], list[str]]:
+    """(modules to import and register, commands to list by name only). argv None: everything, really."""
+    if argv is None:
+        return list(COMMANDS), []
+    wanted = command_in(argv)
+    if wanted in INDEX:
+        return [INDEX[wanted][0]], []
+    if wanted is not None:          # unknown (or not indexed): the full parser names the choices
+        return list(COMMANDS), []
+    indexed = {module for module, _ in INDEX.values()}
+    return [m for m in COMMANDS if m not in indexed], list(INDEX)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given the command line, only what it needs (see INDEX)."""
     parser = Parser(prog="posterm", description="Terminal-side client for card readers: EMV and magstripe, "
                     "ISO 8583 to the acquirer, store-and-forward. Exit codes: 0 approved or done, 1 declined, "
                     "2 usage or configuration, 3 not approved (reversed, pending, not sent, cancelled), "
@@ -79,7 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action=_Version)
     add_common(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
-    for name in COMMANDS:
+    modules, listed = modules_for(argv)
+    for name in listed:
+        sub.add_parser(name, help=INDEX[name][1])
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
@@ -233,7 +293,7 @@ def crash_report(args: argparse.Namespace | None, argv: list[str], exc: BaseExce
 
 
 def _run(argv: list[str], state: dict) -> int:
-    args = fill_defaults(build_parser().parse_args(argv))
+    args = fill_defaults(build_parser(argv).parse_args(argv))
     state["args"] = args
     choose_language(args)
     if args.verbose or args.log_file or args.trace_iso:
