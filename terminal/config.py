@@ -80,12 +80,30 @@ class JournalConfig:
 
 @dataclass(frozen=True)
 class MerchantConfig:
-    # When the money of a closed batch reaches the merchant's account, in the merchant's words, printed on the
-    # settlement slip (terminal/txn/settle_slip.py): the acquirer's terms, e.g. T+1.
+    """[merchant]: who the slip says the customer paid (商户名称, its address, in any script), and when the money
+    of a closed batch reaches the merchant's account."""
+    # In the merchant's words, printed on the settlement slip (terminal/txn/settle_slip.py): the acquirer's
+    # terms, e.g. T+1.
     settlement_note: str = ""
     # The lines at the top of every receipt (shop name, address), each at most one receipt line (32 display
     # columns, any script); a signed parameter bundle may set them too.
     receipt_header: tuple[str, ...] = ()
+    name: str = "POSTERM DEMO STORE"
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class ReceiptConfig:
+    """[receipt]: the slip's paper (32 columns on 58 mm, 48 on 80 mm) and how many copies a sale prints
+    (1: the merchant's; 2: the merchant's, then the customer's)."""
+    width: int = 32
+    copies: int = 2
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    """[printer]: the ESC/POS receipt printer (drivers/printer); '' = the slip goes to the screen/stdout."""
+    spec: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,6 +167,8 @@ class Config:
     reader: ReaderConfig = ReaderConfig()
     provisioning: ProvisioningConfig = ProvisioningConfig()
     risk: RiskPolicy = RiskPolicy()   # [risk]: terminal/risk/policy.py, docs/risk.md
+    receipt: ReceiptConfig = ReceiptConfig()
+    printer: PrinterConfig = PrinterConfig()
     keypad: dict = field(default_factory=dict)  # validated by terminal.keypad.settings, which owns its meaning
     source: str = "built-in demo parameters"
     # The installed signed parameter bundle's EMV part (firmware_tools.bundle_params.BundleParams: version,
@@ -207,6 +227,26 @@ def _language(v: Any) -> str:
     from terminal.i18n.text import LANGUAGES
     if v not in LANGUAGES:
         raise ValueError(f"expected one of {', '.join(repr(x) for x in LANGUAGES)}")
+    return v
+
+
+def _paper_width(v: Any) -> int:
+    if v not in (32, 48) or isinstance(v, bool):
+        raise ValueError("expected 32 (58 mm paper) or 48 (80 mm paper)")
+    return v
+
+
+def _printer_spec(v: Any) -> str:
+    from drivers.printer.errors import PrinterSpecError
+    from drivers.printer.spec import parse_printer_spec
+    if not isinstance(v, str):
+        raise ValueError("expected \"serial:/dev/ttyUSB0?baudrate=19200\" or \"usb:VID:PID\"")
+    if v == "":
+        return v
+    try:
+        parse_printer_spec(v)
+    except PrinterSpecError as e:
+        raise ValueError(str(e)) from None
     return v
 
 
@@ -307,13 +347,16 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
     "saf": (SafConfig, {"max_attempts": _count(1, 10_000), "expiry_h": _number(0.01, 24 * 365),
                         "window": _count(1, 64)}),
     "journal": (JournalConfig, {"keep_days": _count(0, 36_500)}),
-    "merchant": (MerchantConfig, {"settlement_note": _line(200), "receipt_header": _receipt_lines}),
+    "merchant": (MerchantConfig, {"settlement_note": _line(200), "receipt_header": _receipt_lines,
+                                  "name": _line(40), "address": _line(96)}),
     "settlement": (SettlementConfig, {"auto_at": _time_of_day, "retry_s": _number(1, 3600)}),
     "limits": (LimitsConfig, {"floor_limit": _minor_units, "max_amount": _minor_units}),
     "emv": (EmvConfig, {"ca_keys": _ca_key_set, "extra_ca_keys": _ca_key_file}),
     "reader": (ReaderConfig, {"spec": _reader_spec, "card_timeout_s": _number(1, 300)}),
     "provisioning": (ProvisioningConfig, {"trust_key": _ed25519_public}),
     "risk": (RiskPolicy, RISK_CHECKS),
+    "receipt": (ReceiptConfig, {"width": _paper_width, "copies": _count(1, 2)}),
+    "printer": (PrinterConfig, {"spec": _printer_spec}),
 }
 RISK_PATHS_HIDDEN = {("risk", k) for k in RISK_SECRETS}
 PATH_KEYS = {("host", "tls_ca_file"), ("host", "tls_cert_file"), ("host", "tls_key_file"), ("emv", "extra_ca_keys")}

@@ -35,3 +35,20 @@ def brand_of(pan: str) -> str:
         if len(head) == len(low) and head.isdigit() and low <= head <= high:
             return brand
     return OTHER
+
+
+# A chip or a tap names its scheme by the AID's RID (its first 5 bytes, the registered application provider):
+# on a co-badged card (a UnionPay application on a 4-prefixed PAN, say) that is the scheme the sale ran on.
+RIDS = {
+    "A000000003": "VISA",
+    "A000000004": "MASTERCARD",
+    "A000000025": "AMEX",
+    "A000000065": "JCB",
+    "A000000152": "DISCOVER",
+    "A000000333": "UNIONPAY",
+}
+
+
+def brand(masked_pan: str, aid_hex: str | None = None) -> str:
+    """The scheme of the chip's AID when its RID is listed, else the PAN's (brand_of)."""
+    return (RIDS.get(aid_hex[:10].upper()) if aid_hex else None) or brand_of(masked_pan)

@@ -63,6 +63,8 @@ keep_days = 90                  # settled batches older than this move to the ap
 settlement_note = ""            # on the settlement slip: when the money arrives, e.g.
                                 # "T+1: funds reach your account the next working day"
 # receipt_header = ["SHOP NAME", "1 MAIN STREET"]   # at most 4 lines of 32 columns atop every receipt
+name = "POSTERM DEMO STORE"     # the merchant name printed on every slip (any script: 上海示范商店; 1-40 characters)
+# address = "100 Century Avenue, Shanghai"   # printed under the name, wrapped to the paper (1-96 characters)
 
 [settlement]
 auto_at = ""                    # posterm run settles by itself at this local time, e.g. "23:30" ("": never)
@@ -90,6 +92,14 @@ split_action = "supervisor"
 # spec = "pcsc"                 # the card reader when --reader is not given: pcsc, pcsc:NAME,
                                 # serial:/dev/ttyUSB0?protocol=msr605 (none: --reader is required)
 card_timeout_s = 30             # how long to wait for a card or a swipe (1-300)
+
+[receipt]
+width = 32                      # columns of the slip: 32 for 58 mm paper, 48 for 80 mm
+copies = 2                      # 1: the merchant copy; 2: the merchant copy, then the cardholder copy
+
+[printer]
+# spec = "serial:/dev/ttyUSB0?baudrate=19200"   # an ESC/POS receipt printer; or "usb:VID:PID" (usb:0416:5011);
+                                # none: the slip is shown on the screen / stdout
 
 [keypad]
 confirm_timeout_s = 5           # silence that dismisses a CANCEL confirmation (0.5-120)

@@ -87,7 +87,6 @@ def _end_of_day(cfg, driver, out: list[str]) -> tuple[str, dict]:
 
 
 def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
-    import datetime as dt
     from dataclasses import replace
     from terminal.cli.reader_spec import parse_reader
     from terminal.cli.sale_session import card_source, emulated_pinpad, keyed_amount, scripted_operator
@@ -97,8 +96,7 @@ def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
     from terminal.hostsim.server import start
     from terminal.keypad.screen import Screen, render_lines
     from terminal.link.client import Endpoint, HostLink
-    from terminal.i18n.dates import format_datetime
-    from terminal.receipt import receipt
+    from terminal.receipt.output import deliver
     from terminal.store import Journal
     from terminal.i18n.text import _
     from terminal.txn.explain import explain
@@ -114,7 +112,8 @@ def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
         address = "127.0.0.1:9"  # discard port: nothing listens
     cfg = replace(cfg, host=replace(cfg.host, address=address, timeout_s=sc.host_timeout_s or cfg.host.timeout_s,
                                     connect_timeout_s=2.0),
-                  limits=replace(cfg.limits, floor_limit=sc.floor_limit))
+                  limits=replace(cfg.limits, floor_limit=sc.floor_limit),
+                  merchant=replace(cfg.merchant, name=_("POSTERM DEMO STORE")))  # the demo's shop, in the slip's language
     where = (_("(card {reader}; host simulator at {address}; journal in {data})") if sc.host_up else
              _("(card {reader}; host simulator at {address}, not running; journal in {data})"))
     out: list[str] = [_("posterm demo: {scenario} - {about}", scenario=args.scenario, about=_(sc.about)),
@@ -156,7 +155,7 @@ def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
             if result.id is None and result.reason:
                 out.append(_("nothing was sent to the host ({reason})", reason=result.reason))
             if result.outcome in ("approved", "offline_approved"):
-                out += receipt(cfg, result, format_datetime(dt.datetime.now()))
+                out += deliver(journal, cfg, result.id).lines
             if result.id is not None:
                 out.append(_("journal: transaction {id}: {explanation}", id=result.id,
                              explanation=_(explain(journal.txn(result.id), journal))))

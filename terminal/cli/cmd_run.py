@@ -92,16 +92,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     # Imported here so `posterm --help` does not pay for the keypad.
-    import datetime as dt
-
     from drivers.keypad.errors import KeypadDeviceError
     from terminal.cli.cmd_sale import reader_from
     from terminal.cli.common import journal_path, load_config, open_journal, open_link
     from terminal.cli.reader_spec import parse_reader
     from terminal.cli.sale_session import card_source, emulated_pinpad
     from terminal.keypad.screen import TextDisplay
-    from terminal.i18n.dates import format_datetime
-    from terminal.receipt import receipt
+    from terminal.receipt.output import after_sale
     from terminal.txn.background import SafWorker
     from terminal.txn import crashpoints
     from terminal.txn.loop import Driver
@@ -139,9 +136,9 @@ def _serve(args: argparse.Namespace) -> int:
         with worker.paused():   # the worker's drain and this sale never interleave on the wire
             result = driver.sale("purchase", amount_minor, card_source(spec), operator=operator, pinpad=pinpad)
         ready.link_watch.touched()
-        if result.outcome in ("approved", "offline_approved"):
-            slip = receipt(cfg, result, format_datetime(dt.datetime.now()))
-            display.show_receipt(mark_slip(slip) if args.training else slip)
+        slip = after_sale(journal, cfg, result, mark=mark_slip if args.training else None)
+        if slip is not None and slip.lines:
+            display.show_receipt(slip.lines)
 
     ready.show(operator.fsm.screen)
     try:

@@ -107,6 +107,9 @@ def _sale(args: argparse.Namespace) -> int:
             driver.recover()
             result = driver.sale(args.kind, amount, source, operator=operator,
                                  pinpad=emulated_pinpad(cfg, spec, args.pin))
+            from terminal.receipt.output import after_sale
+            from terminal.training.session import mark_slip
+            slip = after_sale(journal, cfg, result, mark=mark_slip if getattr(args, "training", False) else None)
         finally:
             if trace is not None:
                 trace.close()
@@ -117,4 +120,4 @@ def _sale(args: argparse.Namespace) -> int:
         if keys is not None:
             keys.close()
     extra = chip_extras(driver) if spec.kind in ("emulated", "pcsc", "replay") else {}
-    return show_result(args, cfg, result, args.kind, extra)
+    return show_result(args, cfg, result, args.kind, extra, slip=slip)

@@ -85,9 +85,12 @@ def run_void(args: argparse.Namespace) -> int:
                          " only an approved purchase of the open batch can be voided")
     if not orig.rrn:
         raise UsageError(f"transaction {orig.id} has no RRN from the host: it cannot be voided, refund it instead")
+    from terminal.receipt.output import after_sale
     try:
         result = engine.sale("void", orig.amount, CardInput(orig.entry_mode, orig.masked_pan), original=orig)
+        slip = after_sale(engine.journal, cfg, result)
     finally:
         engine.link.close()
-    emit(args, result.to_json() | {"voids": orig.id}, [result.message])
+    shown = {"slip": slip.to_json()} if slip is not None and cfg.printer.spec else {}
+    emit(args, result.to_json() | {"voids": orig.id} | shown, [result.message, *(slip.lines if slip else [])])
     return result.exit_code

@@ -20,6 +20,7 @@ COMMANDS = [
     "terminal.cli.cmd_msr",
     "terminal.cli.cmd_sale",
     "terminal.cli.cmd_txn",
+    "terminal.cli.cmd_receipt",
     "terminal.cli.cmd_journal",
     "terminal.cli.cmd_saf",
     "terminal.cli.cmd_settle",

@@ -65,26 +65,22 @@ def keyed_amount(operator) -> int | None:
 
 
 def show_result(args: argparse.Namespace, cfg: Config, result, kind: str, extra: dict | None = None,
-                write: Callable[[dict, list[str]], None] | None = None) -> int:
-    """The result as the contract's JSON, or the operator's line and (approved) the receipt."""
-    import datetime as dt
-
+                write: Callable[[dict, list[str]], None] | None = None, slip=None) -> int:
+    """The result as the contract's JSON, or the operator's line and (approved) the slip: its lines when no
+    printer is configured, else what the printer did (`slip`: a terminal.receipt.output.Delivery)."""
     from terminal.i18n.money import Amount
     from terminal.i18n.text import _
-    from terminal.i18n.dates import format_datetime
-    from terminal.receipt import receipt
-    when = format_datetime(dt.datetime.now())
     lines = [_("AMOUNT {amount}", amount=Amount(result.amount, cfg.terminal.currency)), _(result.message)]
     if result.reason and result.id is None and result.outcome == "not_sent":
         lines.append(_("({reason}; nothing sent)", reason=result.reason))
-    slip = receipt(cfg, result, when, "SALE" if kind == "purchase" else "REFUND") \
-        if result.outcome in ("approved", "offline_approved") else []
     extra = dict(extra or {})
+    if slip is not None and cfg.printer.spec:
+        extra["slip"] = slip.to_json()
     if getattr(args, "training", False):
-        from terminal.training.session import mark_lines, mark_slip
-        lines, slip = mark_lines(lines), mark_slip(slip) if slip else []
+        from terminal.training.session import mark_lines
+        lines = mark_lines(lines)
         extra["training"] = True
-    emit(args, result.to_json() | extra, lines + slip)
+    emit(args, result.to_json() | extra, lines + (slip.lines if slip is not None else []))
     if result.device_error and result.reason and result.id is None:
         from terminal.cli.common import fail
         fail(result.reason)   # a device error also says, on stderr, which device and what went wrong

@@ -45,6 +45,21 @@ def key_help() -> str:
     return _("keys: 0-9  Backspace=CLEAR  Esc=CANCEL  Enter=ENTER  F1-F4  Ctrl-C=quit")
 
 
+def _beside(box: list[str], receipt: list[str], gap: int = 3) -> list[str]:
+    """The receipt to the right of the box when the terminal is wide enough (a slip is some 30 lines: under the
+    box it would push the box off a 24-line screen), else under it."""
+    if not receipt:
+        return box
+    import shutil
+    left = max(cols.width(line) for line in box)
+    if left + gap + max(cols.width(line) for line in receipt) > shutil.get_terminal_size().columns:
+        return [*box, "", *receipt]
+    rows = max(len(box), len(receipt))
+    padded = box + [""] * (rows - len(box))
+    return [(cols.ljust(b, left) + " " * gap + r).rstrip() if r else b
+            for b, r in zip(padded, receipt + [""] * (rows - len(receipt)))]
+
+
 class TextDisplay:
     """Draws screens on a text terminal. `redraw=True` clears and repaints in place (a real tty); otherwise
     each changed screen is printed below the last (a log, a pipe, a script run)."""
@@ -64,7 +79,7 @@ class TextDisplay:
         self._last, self._status = screen, status
         lines = render_lines(screen, banner=self.banner) + ([status] if status else [])
         if self._redraw:
-            body = [key_help(), "", *lines, "", *self._receipt]
+            body = [key_help(), "", *_beside(lines, self._receipt)]
             self._write("\x1b[H\x1b[2J" + "\r\n".join(body) + "\r\n")
         else:
             self._write("\n".join(lines) + "\n")

@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS arch.saf (id INTEGER PRIMARY KEY, txn_id, kind, stan,
 CREATE INDEX IF NOT EXISTS arch.saf_txn ON saf(txn_id);
 CREATE TABLE IF NOT EXISTS arch.txn_message (id INTEGER PRIMARY KEY, txn_id, mti, stan, address, at);
 CREATE INDEX IF NOT EXISTS arch.txn_message_txn ON txn_message(txn_id, id);
+CREATE TABLE IF NOT EXISTS arch.txn_chip (txn_id INTEGER PRIMARY KEY, contactless, aid, label, cid, cryptogram, tvr,
+    tsi, cvm, cvm_results);
 """
 
 
@@ -85,13 +87,16 @@ def move_settled(db, keep_days: int, now: dt.datetime | None = None) -> int:
                          " last_error, created_at, updated_at FROM main.saf WHERE txn_id IN (SELECT id FROM moving)")
             conn.execute("INSERT OR IGNORE INTO arch.txn_message SELECT id, txn_id, mti, stan, address, at FROM"
                          " main.txn_message WHERE txn_id IN (SELECT id FROM moving)")
+            conn.execute("INSERT OR IGNORE INTO arch.txn_chip SELECT * FROM main.txn_chip"
+                         " WHERE txn_id IN (SELECT id FROM moving)")
             conn.execute("COMMIT")
         finally:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             conn.execute("DETACH DATABASE arch")
         with db.write() as w:  # only once the archive holds them
-            for table, col in (("txn_event", "txn_id"), ("saf", "txn_id"), ("txn_message", "txn_id"), ("txn", "id")):
+            for table, col in (("txn_event", "txn_id"), ("saf", "txn_id"), ("txn_message", "txn_id"),
+                               ("txn_chip", "txn_id"), ("txn", "id")):
                 w.execute(f"DELETE FROM {table} WHERE {col} IN (SELECT id FROM temp.moving)")
         return len(ids)
     except sqlite3.Error as e:
@@ -133,6 +138,19 @@ def select(journal: Path, f: TxnFilter, limit: int) -> list[dict]:
         return [dict(r) for r in search.select(conn, f, limit)]
     except sqlite3.Error as e:
         raise StoreError(f"journal archive {path_of(journal)}: read failed: {e}") from None
+    finally:
+        conn.close()
+
+
+def find_chip(journal: Path, txn_id: int):
+    """An archived transaction's chip slip lines (chip_record.ChipRecord), or None."""
+    from terminal.store.chip_record import from_row
+    conn = _open(journal)
+    if conn is None:
+        return None
+    try:
+        has = conn.execute("SELECT 1 FROM sqlite_master WHERE name='txn_chip'").fetchone()
+        return from_row(conn.execute("SELECT * FROM txn_chip WHERE txn_id=?", (txn_id,)).fetchone()) if has else None
     finally:
         conn.close()
 

@@ -29,7 +29,8 @@ from terminal.store.alerts import Alerts
 from terminal.store.batch import Batches
 from terminal.store.carriers import Carried, Carriers
 from terminal.store.counters import STAN_MAX, TSC_MAX, Counters
-from terminal.store import archive, search
+from terminal.store import archive, chip_record, search
+from terminal.store.chip_record import ChipRecord
 from terminal.store import identity as idf
 from terminal.store.db import Database, DiskFull
 from terminal.store.reserve import Reserve
@@ -253,6 +254,21 @@ class Journal:
             if found is not None:
                 return [(at, TxnState(state), reason) for at, state, reason in found[1]]
         return events
+
+    # -- what a chip or tap slip prints (chip_record.py) ---------------------------------------------------
+    def keep_chip(self, txn_id: int, record: ChipRecord) -> None:
+        """The chip's slip lines of a transaction, in a commit that does not wait for the disk."""
+        with self.db.write(fsync=False) as conn:
+            chip_record.keep(conn, txn_id, record)
+
+    def chip(self, txn_id: int) -> ChipRecord | None:
+        """The chip's slip lines of a transaction (live journal, else the archive); None for a swipe or an older
+        row."""
+        try:
+            found = chip_record.read(self.db.connection(), txn_id)
+        except sqlite3.Error as e:
+            raise StoreError(f"journal {self.path}: read failed: {e}") from None
+        return found if found is not None else archive.find_chip(self.path, txn_id)
 
     def archive_settled(self, keep_days: int, now: dt.datetime | None = None) -> int:
         """Move settled batches older than keep_days to the append-only archive (archive.py). A failure leaves

@@ -38,11 +38,18 @@ def _risk(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS txn_kind_time ON txn(kind, local_time)")
 
 
+def _txn_chip(conn: sqlite3.Connection) -> None:
+    """4: txn_chip, what a chip or tap slip prints beyond the row (chip_record.py); older rows have none."""
+    from terminal.store.chip_record import TABLE
+    conn.execute(TABLE)
+
+
 # (version a step brings the file to, the step), oldest first.
 STEPS: tuple[tuple[int, Callable[[sqlite3.Connection], None]], ...] = (
     (1, _txn_tsc),
     (2, _txn_message),
     (3, _risk),
+    (4, _txn_chip),
 )
 SCHEMA_VERSION = STEPS[-1][0]
 

@@ -111,3 +111,16 @@ CREATE TABLE IF NOT EXISTS alert (
 );
 CREATE INDEX IF NOT EXISTS alert_open ON alert(acked_at, id);
 CREATE INDEX IF NOT EXISTS txn_kind_time ON txn(kind, local_time);  -- the day's refunds (risk: refund_total)
+-- What a chip or tap slip prints beyond the row (AID, label, 9F26/9F27, TVR, TSI, CVM): chip_record.py; migration 4
+CREATE TABLE IF NOT EXISTS txn_chip (
+    txn_id      INTEGER PRIMARY KEY REFERENCES txn(id),
+    contactless INTEGER NOT NULL,
+    aid         TEXT NOT NULL,
+    label       TEXT NOT NULL,
+    cid         TEXT NOT NULL,
+    cryptogram  TEXT NOT NULL,
+    tvr         TEXT NOT NULL,
+    tsi         TEXT NOT NULL,
+    cvm         TEXT NOT NULL,
+    cvm_results TEXT NOT NULL
+);

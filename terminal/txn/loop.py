@@ -36,6 +36,7 @@ from terminal.txn.records import OUTCOME, SaleResult
 from terminal.txn.risk_io import ask_operator, risk_facts
 from terminal.txn.recovery import recover
 from terminal.txn.sealing import AdviceData, seal
+from terminal.txn.slip_data import keep_chip_lines
 
 log = logging.getLogger("terminal.txn")
 
@@ -103,6 +104,8 @@ class _Run:
         finish = self.core.finished
         if finish is None:
             raise c.SequenceError(f"sale core stopped while {self.core.phase.value} with nothing to do")
+        if self.row_id is not None and self.core.outcome is not None:
+            keep_chip_lines(self.d.journal, self.row_id, self.core.outcome)
         result = self.result(finish)
         self.operator.show_result(result.message, result.outcome in ("approved", "offline_approved"))
         return result

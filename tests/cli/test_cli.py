@@ -16,7 +16,8 @@ def test_every_demo_scenario_ends_as_it_should(posterm, scenario):
 def test_demo_prints_receipt_in_text_mode(posterm):
     r = posterm("demo")
     assert r.code == 0
-    assert "APPROVED" in r.out and "CARD            476173******0010" in r.out and "AMOUNT                 CNY 12.34" in r.out
+    assert "APPROVED" in r.out and "CARD NO.        476173******0010" in r.out and "TOTAL                  CNY 12.34" in r.out
+    assert "AID               A0000000031010" in r.out and "PIN VERIFIED" in r.out   # a chip slip
 
 
 @pytest.mark.parametrize("args, fault", [

@@ -17,7 +17,7 @@ def test_krw_sale_of_1000_charges_1000_won_on_wire_screen_and_receipt(host_sim, 
     req = decode(host_sim.received[0], MAC_KEY)
     assert req.fields[4] == "000000001000" and req.fields[49] == "410"
     assert r.out.splitlines()[0] == "AMOUNT KRW 1000"
-    assert "AMOUNT                  KRW 1000" in r.out  # the receipt agrees with the screen
+    assert "TOTAL                   KRW 1000" in r.out  # the receipt agrees with the screen
     # the same card for the same amount again: the last ENTER is the cashier's yes to 'charge again?'
     keyed = posterm("sale", "--reader", "emulated-swipe:magstripe", "--keys", "1,0,0,0,ENTER,ENTER,ENTER", "--config",
                     cfg, "--json")

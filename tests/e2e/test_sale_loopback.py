@@ -141,7 +141,8 @@ def test_posterm_run_chip_sale(host_sim, posterm):
     r = posterm("run", "--keys", "5,0,0,ENTER,ENTER,ENTER", "--reader", "emulated:unionpay", "--host",
                 host_address(host_sim))
     assert r.code == 0, r.err
-    assert "APPROVED" in r.out and "CNY 5.00" in r.out and "ENTRY                       CHIP" in r.out
+    assert "APPROVED" in r.out and "CNY 5.00" in r.out and "ENTRY MODE              INSERTED" in r.out
+    assert "AID             A000000333010101" in r.out and "APP LABEL         UnionPay Debit" in r.out
     [raw] = host_sim.received
     req = decode(raw, MAC_KEY)
     assert req.fields[22] == "051" and 55 in req.fields and 52 in req.fields  # online PIN block for UnionPay

@@ -21,7 +21,7 @@ from terminal.i18n.extract import source_files
 
 # Words that are the same on a Chinese terminal: brand and application labels the card sends, key caps.
 ALLOWED = {"VISA", "CREDIT", "DEBIT", "MASTERCARD", "UNIONPAY", "AMEX", "JCB", "DISCOVER", "DINERS", "Esc",
-           "Ctrl", "APDU", "TVR", "AID", "TC", "ARQC", "AAC", "MAC", "CNY", "UTC", "posterm"}
+           "Ctrl", "APDU", "TVR", "TSI", "AID", "TC", "ARQC", "AAC", "MAC", "CNY", "UTC", "posterm"}
 WORD = re.compile(r"[A-Za-z]{3,}")
 
 
