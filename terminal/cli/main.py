@@ -45,6 +45,7 @@ INDEX: dict[str, tuple[str, str]] = {
     "sale": ("terminal.cli.cmd_sale", "one purchase"),
     "refund": ("terminal.cli.cmd_sale", "one refund"),
     "txn": ("terminal.cli.cmd_txn", "the journal"),
+    "receipt": ("terminal.cli.cmd_receipt", "reprint a transaction's slip (REPRINT)"),
     "journal": ("terminal.cli.cmd_journal", "check, export, or start anew the journal"),
     "saf": ("terminal.cli.cmd_saf", "store-and-forward queue"),
     "settle": ("terminal.cli.cmd_settle", "close the batch with the host"),
