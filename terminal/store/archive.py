@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS arch.txn (id INTEGER PRIMARY KEY, kind, proc_code, am
     created_at, updated_at, tsc);
 CREATE INDEX IF NOT EXISTS arch.txn_local_time ON txn(local_time);
 CREATE INDEX IF NOT EXISTS arch.txn_amount ON txn(amount);
-CREATE INDEX IF NOT EXISTS arch.txn_last4 ON txn(substr(masked_pan, -4));
+CREATE INDEX IF NOT EXISTS arch.txn_card ON txn(substr(masked_pan, -4), local_time);
 CREATE INDEX IF NOT EXISTS arch.txn_state ON txn(state);
 CREATE INDEX IF NOT EXISTS arch.txn_batch ON txn(batch, proc_code, state);
 CREATE TABLE IF NOT EXISTS arch.txn_event (id INTEGER PRIMARY KEY, txn_id, at, state, reason);

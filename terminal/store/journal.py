@@ -243,7 +243,7 @@ class Journal:
         except sqlite3.Error as e:
             raise StoreError(f"journal {self.path}: read failed: {e}") from None
         old = [(txn_row(r), True) for r in archive.select(self.path, f, limit)]
-        if f.since is not None or f.until is not None:  # the order of search.order
+        if search.by_time(f):  # the order of search.order
             return sorted(live + old, key=lambda found: (found[0].local_time, found[0].id), reverse=True)[:limit]
         return sorted(live + old, key=lambda found: found[0].id, reverse=True)[:limit]
 

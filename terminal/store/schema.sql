@@ -28,7 +28,8 @@ CREATE INDEX IF NOT EXISTS txn_batch ON txn(batch, proc_code, state);
 -- finding a transaction (txn list/find, terminal/store/search.py): by local date and time, amount, card's last four
 CREATE INDEX IF NOT EXISTS txn_local_time ON txn(local_time);
 CREATE INDEX IF NOT EXISTS txn_amount ON txn(amount);
-CREATE INDEX IF NOT EXISTS txn_last4 ON txn(substr(masked_pan, -4));
+-- the customer's question (card ****0010, 12.34, yesterday): that card's rows of that day, in time order
+CREATE INDEX IF NOT EXISTS txn_card ON txn(substr(masked_pan, -4), local_time);
 CREATE TABLE IF NOT EXISTS txn_event (
     id INTEGER PRIMARY KEY,
     txn_id INTEGER NOT NULL REFERENCES txn(id),
