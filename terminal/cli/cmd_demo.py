@@ -51,7 +51,6 @@ def run(args: argparse.Namespace) -> int:
         return _run(args, SCENARIOS[args.scenario], args.data_dir or tmp)
 
 
-SAF_KINDS = {"reversal": N_("reversal"), "advice": N_("advice")}
 OUTCOME_WORDS = {"approved": N_("approved"), "offline_approved": N_("approved offline"), "declined": N_("declined"),
                  "reversed": N_("reversed"), "not_sent": N_("not sent"), "cancelled": N_("cancelled"),
                  "closed": N_("batch closed")}
@@ -101,6 +100,7 @@ def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
     from terminal.i18n.text import _
     from terminal.txn.explain import explain
     from terminal.txn.loop import Driver
+    from terminal.txn.saf import KIND_WORDS
 
     cfg = Config()
     server = None
@@ -161,8 +161,9 @@ def _run(args: argparse.Namespace, sc, data_dir: str) -> int:
                              explanation=_(explain(journal.txn(result.id), journal))))
                 pending = journal.saf_pending()
                 if pending:
+                    kinds = ", ".join(_(KIND_WORDS.get(e.kind, e.kind)) for e in pending)
                     out.append(_("store-and-forward: {count} message(s) waiting for the host ({kinds})",
-                                 count=len(pending), kinds=", ".join(_(SAF_KINDS.get(e.kind, e.kind)) for e in pending)))
+                                 count=len(pending), kinds=kinds))
             outcome, result_json = result.outcome, result.to_json()
             if sc.end_of_day and result.outcome == "approved":
                 outcome, day = _end_of_day(cfg, driver, out)

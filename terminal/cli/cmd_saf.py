@@ -20,11 +20,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_status(args: argparse.Namespace) -> int:
     journal = open_journal(args)
     entries = journal.saf.undelivered()
-    lines = [f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} not yet delivered"]
+    from terminal.i18n.text import _
+    from terminal.txn.saf import KIND_WORDS as SAF_KINDS
+    lines = [_("{count} entry not yet delivered", count=1) if len(entries) == 1 else
+             _("{count} entries not yet delivered", count=len(entries))]
     for e in entries:
         t = journal.txn(e.txn_id)
-        lines.append(f"  #{e.id} {e.kind} of txn {t.id} (STAN {t.stan:06d}) as STAN {e.stan:06d}, reason {e.reason_code},"
-                     f" {e.state}, {e.attempts} attempt(s){', last error: ' + e.last_error if e.last_error else ''}")
+        line = _("#{id} {kind} of txn {txn} (STAN {stan}) as STAN {saf_stan}, reason {reason}, {state}, {attempts} "
+                 "attempt(s)", id=e.id, kind=_(SAF_KINDS.get(e.kind, e.kind)), txn=t.id, stan=f"{t.stan:06d}",
+                 saf_stan=f"{e.stan:06d}", reason=e.reason_code, state=e.state, attempts=e.attempts)
+        lines.append("  " + line + (_(", last error: {error}", error=e.last_error) if e.last_error else ""))
     emit(args, {"pending": [dict(id=e.id, txn_id=e.txn_id, kind=e.kind, stan=e.stan, reason_code=e.reason_code,
                                  state=e.state, attempts=e.attempts, last_error=e.last_error) for e in entries]},
          lines)
@@ -46,7 +51,8 @@ def run_flush(args: argparse.Namespace) -> int:
         report = engine.drain_saf(force=True)
     finally:
         link.close()
-    lines = [f"delivered {report.delivered}, still pending {report.pending}"
+    from terminal.i18n.text import _
+    lines = [_("delivered {delivered}, still pending {pending}", delivered=report.delivered, pending=report.pending)
              + (f" ({report.error})" if report.error else "")]
     emit(args, {"delivered": report.delivered, "pending": report.pending, "error": report.error}, lines)
     return 0 if report.pending == 0 else 3

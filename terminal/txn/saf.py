@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from terminal.config import Config
+from terminal.i18n.text import N_
 from terminal.iso8583 import MessageError, encode
 from terminal.iso8583.builders import Original, Terminal, advice_0220, reversal_0400
 from terminal.link import LinkError
@@ -27,6 +28,8 @@ from terminal.txn.clock import SYSTEM, Clock
 from terminal.txn.crashpoints import NONE, CrashPoints
 from terminal.txn.exchange import Answered, NoAnswer, NotSent, Request, address_of, exchange
 from terminal.txn.sealing import SealError, unseal
+
+KIND_WORDS = {"reversal": N_("reversal"), "advice": N_("advice")}   # a queue entry's kind, as the operator reads it
 
 # Host answers that close an entry, per kind, with the journal line for each.
 DONE = {
