@@ -65,10 +65,24 @@ class FailoverLink:
                  wall: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone()) -> None:
         if not endpoints:
             raise ValueError("FailoverLink needs at least one address")
-        self.links = [HostLink(ep) for ep in endpoints]
+        self._setup([HostLink(ep) for ep in endpoints], endpoints[0].connect_timeout_s, clock, wall, backoff_base_s)
+
+    @classmethod
+    def over(cls, links: Sequence, connect_budget_s: float, *, clock: Callable[[], float] = time.monotonic,
+             backoff_base_s: float = BACKOFF_BASE_S,
+             wall: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone()) -> "FailoverLink":
+        """Failover over links already made, one per address, each with HostLink's per-address interface
+        (address, connect(timeout_s), connected(), send, send_more, receive, receive_any, close): the
+        simulation's networks (tests/sim)."""
+        self = cls.__new__(cls)
+        self._setup(list(links), connect_budget_s, clock, wall, backoff_base_s)
+        return self
+
+    def _setup(self, links: list, connect_budget_s: float, clock, wall, backoff_base_s: float) -> None:
+        self.links = links
         self.health = [Health(link.address) for link in self.links]
         self.clock, self.wall, self.backoff_base_s = clock, wall, backoff_base_s
-        self.connect_budget_s = endpoints[0].connect_timeout_s
+        self.connect_budget_s = connect_budget_s
         self._current: int | None = None     # the address of the open connection
         self._serving: int | None = None     # the address that last answered or accepted us
         self._offline_since: dt.datetime | None = None   # no address could be reached, since
@@ -152,7 +166,7 @@ class FailoverLink:
             self._failed(str(e))
             raise
 
-    def receive(self, timeout_s: float, *, idle: Callable[[], None] | None = None) -> bytes:
+    def receive(self, timeout_s: float, idle: Callable[[], None] | None = None) -> bytes:
         link = self._link_in_use()
         try:
             raw = link.receive(timeout_s, idle=idle)

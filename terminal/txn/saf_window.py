@@ -24,7 +24,6 @@ the serial drain hold, message for message:
 """
 from __future__ import annotations
 
-import time
 from collections import deque
 from dataclasses import dataclass, replace
 
@@ -157,7 +156,7 @@ class _Window:
                     self.still_pending(later[0], later[1], str(e))
                 return False
             self.flights[(self.cfg.terminal.id, request.stan)] = _Flight(
-                entry, txn, request, time.monotonic() + self.cfg.host.timeout_s, repeat)
+                entry, txn, request, self.clock.monotonic() + self.cfg.host.timeout_s, repeat)
         self.crash.reached("saf_after_send")
         return True
 
@@ -166,7 +165,7 @@ class _Window:
         return min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** entry.attempts)
 
     def receive(self) -> None:
-        wait = max(0.0, min(f.deadline for f in self.flights.values()) - time.monotonic())
+        wait = max(0.0, min(f.deadline for f in self.flights.values()) - self.clock.monotonic())
         try:
             frames = self.link.receive_any(wait)
         except ResponseTimeout:
@@ -204,7 +203,7 @@ class _Window:
         return True
 
     def lost_by_now(self) -> None:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         for key in [k for k, f in self.flights.items() if f.deadline <= now]:
             f = self.flights.pop(key, None)
             if f is not None:  # a fail_all of an earlier one may have settled it already

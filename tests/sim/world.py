@@ -36,6 +36,7 @@ from tests.sim.devices import card_for, operator_for
 from tests.sim.host import SimHost
 from tests.sim.invariants import Invariants, files_hold_card_data, saf_order_problem
 from tests.sim.journal_faults import DiskFaults, JournalFaults, SimCrash, remove_journal, restore, torn_copy
+from tests.sim.addresses import sim_acquirer
 from tests.sim.network import NetFaults, SimNetwork
 
 WORKER_INTERVAL_S = 5.0    # the store-and-forward worker's wake-up (terminal/txn/background.py)
@@ -72,8 +73,16 @@ class World:
         self.clock = ManualClock(dt.datetime(2026, 12, 1, 9, 0, 0, tzinfo=dt.timezone.utc)
                                  + dt.timedelta(seconds=rng.randrange(86400)), utc_offset_h=8.0)
         self.host = SimHost(lambda: self.clock.now().utc, on_request=self._host_saw)
-        self.net = SimNetwork(rng, NetFaults.drawn(rng), self.host, self.clock, self.cfg.keys.mac_key, self.fired,
-                              self.log)
+        faults = NetFaults.drawn(rng)
+        # Half the schedules: two addresses and the store-and-forward window (addresses.py). Drawn from a Random
+        # of their own, so the one-address schedules stay exactly what they were.
+        links = random.Random(seed ^ 0x5AF3)
+        if links.random() < 0.5:
+            self.net = sim_acquirer(rng, links, faults, self.host, self.clock, self.cfg.keys.mac_key, self.fired,
+                                    self.log, self.cfg.host.timeout_s)
+            self.fired["two_addresses"] += 1
+        else:                    # the other half: one address, one request at a time
+            self.net = SimNetwork(rng, faults, self.host, self.clock, self.cfg.keys.mac_key, self.fired, self.log)
         self.disk = JournalFaults(rng, DiskFaults.drawn(rng), self.fired, self.log)
         self.crash_p = rng.choice((0.0, 0.0, rng.uniform(0.02, 0.2)))
         self.path = workdir / f"sim-{seed}" / "journal.sqlite3"
