@@ -73,9 +73,24 @@ class PrinterPtyEmulator:
         with self._lock:
             return bytes(self.received)
 
+    def settled(self, quiet_s: float = 0.15, timeout_s: float = 10.0) -> bytes:
+        """The bytes once nothing new has arrived for `quiet_s` (the pty delivers on this end's own thread)."""
+        import time
+        deadline = time.monotonic() + timeout_s
+        before, quiet_since = self.data(), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            now = self.data()
+            if now != before:
+                before, quiet_since = now, time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_s:
+                break
+        return before
+
     def jobs(self) -> list[bytes]:
-        """The copies printed: the bytes after each ESC @, in order (status requests taken out)."""
-        data = self.data()
+        """The copies printed, once the bytes have settled: the bytes after each ESC @, in order (status requests
+        taken out)."""
+        data = self.settled()
         for n in (b"\x01", b"\x02", b"\x03", b"\x04"):
             data = data.replace(DLE_EOT + n, b"")
         return [part for part in data.split(ESC_INIT)[1:]]
