@@ -9,7 +9,7 @@ PARAMS.toml (the unit a terminal management system signs):
     [emv]       ca_keys
     [merchant]  receipt_header, settlement_note
     [[aid]]     aid, label, app_version, tac_default, tac_denial, tac_online, floor_limit, cl_transaction_limit,
-                cl_floor_limit, cl_cvm_limit, ttq, kernel_id, partial    (the whole AID list: it replaces the default)
+                cl_floor_limit, cl_cvm_limit, ttq, kernel_id, issuer_update, partial    (the whole AID list)
     [[ca_key]]  rid, index, modulus, exponent, checksum, expiry, scheme  (the key file format; checksum verified)
     [keys]      mac_key, data_key, pin_key: TR-31 key blocks under [keys] kbpk (firmware_tools/bundle_keys.py)
 
@@ -81,7 +81,7 @@ def _flag(v: Any) -> bool:
 AID_KEYS = {"aid": _hex(), "label": _label, "partial": _flag, "app_version": _hex(2), "floor_limit": _minor_units,
             "tac_default": _hex(5), "tac_denial": _hex(5), "tac_online": _hex(5),
             "cl_transaction_limit": _amount_or_none, "cl_floor_limit": _amount_or_none,
-            "cl_cvm_limit": _amount_or_none, "ttq": _hex(4), "kernel_id": _count(0, 255)}
+            "cl_cvm_limit": _amount_or_none, "ttq": _hex(4), "kernel_id": _count(0, 255), "issuer_update": _flag}
 
 
 def _aids(entries: Any, floor_limit: int = 0) -> tuple[AidConfig, ...]:

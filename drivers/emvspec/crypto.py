@@ -117,3 +117,11 @@ def key_check_value(key: bytes, algorithm: str = "aes") -> str:
     from cryptography.hazmat.primitives.ciphers import algorithms
     enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
     return (enc.update(bytes(16)) + enc.finalize())[:3].hex().upper()
+
+
+
+def script_mac(session_key: bytes, header: bytes, atc: bytes, arqc: bytes, data: bytes = b"") -> bytes:
+    """The 4-byte MAC of an issuer script command (Book 2 9.2.3 in outline): over its header CLA INS P1 P2 Lc
+    (Lc counting the MAC), the ATC and the ARQC of the transaction the script answers, then the command data.
+    The project keys it with the AC session key, where a real card has its own secure messaging key."""
+    return retail_mac(session_key, header + atc + arqc + data)[:4]

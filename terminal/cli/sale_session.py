@@ -14,7 +14,11 @@ from terminal.config import Config
 
 def card_source(spec: ReaderSpec, timeout_s: float = 30.0):
     from terminal.txn.cards import ChipReader, SwipeReader
-    if spec.kind in ("emulated", "pcsc", "replay"):
+    if spec.kind == "emulated":   # presented again: the same virtual card (docs/emv.md, issuer update)
+        from drivers.emulated.inprocess import InProcessChannel
+        return ChipReader(lambda: open_chip_channel(spec, timeout_s),
+                          lambda old: InProcessChannel(old.card, protocol=old.protocol))
+    if spec.kind in ("pcsc", "replay"):
         return ChipReader(lambda: open_chip_channel(spec, timeout_s))
     return SwipeReader(lambda: read_tracks(spec, timeout_s))
 

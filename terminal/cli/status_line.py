@@ -48,6 +48,9 @@ class StatusLine:
             self.show(_("settling the batch with the host ..."))
         elif what == "card":
             self._start_card_countdown()
+        elif what == "card_again":       # contactless issuer update: the second tap
+            self._stop_card_countdown()
+            self.show(_("PRESENT CARD AGAIN"))
         else:
             self._stop_card_countdown()
             self.clear()

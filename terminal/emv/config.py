@@ -35,6 +35,7 @@ class AidConfig:
     zero_amount_allowed: bool = True
     status_check: bool = False                     # an amount of one unit asks for an online cryptogram
     ttq: bytes = bytes.fromhex("26004000")         # C-3 9F66: qVSDC, online PIN, signature; consumer device CVM
+    issuer_update: bool = False                    # C-3: offer issuer update processing (TTQ byte 3 b8): a 2nd tap
 
 
 def _h(text: str) -> bytes:

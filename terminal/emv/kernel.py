@@ -33,7 +33,7 @@ from terminal.emv.issuer import HostResponse, authenticate_issuer, run_scripts, 
 from terminal.emv.offline_auth import authenticate
 from terminal.emv.outcome import Decision, Outcome
 from terminal.emv.pin import PinPad
-from terminal.emv.prompts import ApplicationChoice, PinPrompt
+from terminal.emv.prompts import ApplicationChoice, PinPrompt, PresentCardAgain
 from terminal.emv.records import read_application_data
 from terminal.emv.restrictions import check_restrictions
 from terminal.emv.selection import ChooseApplication, build_candidates, final_select
@@ -54,7 +54,7 @@ class Finished:
     outcome: Outcome
 
 
-Step = Command | PinPrompt | ApplicationChoice | OnlineRequest | Finished
+Step = Command | PinPrompt | ApplicationChoice | PresentCardAgain | OnlineRequest | Finished
 
 
 def _bcd(number: int, length: int) -> bytes:
@@ -76,7 +76,7 @@ class EmvKernel:
         self.choose_application = choose_application
         self._pin_entry = pinpad is not None if pin_entry is None else pin_entry
         self._interactive = choose_application is not None if interactive_choice is None else interactive_choice
-        self._prompt: PinPrompt | ApplicationChoice | None = None
+        self._prompt: PinPrompt | ApplicationChoice | PresentCardAgain | None = None
         self._flow_gen: Generator | None = None
         self._pending: Command | None = None
         self._host_approved = False
@@ -121,6 +121,13 @@ class EmvKernel:
             raise RuntimeError("application_chosen() is only valid after the kernel returned an ApplicationChoice")
         return self._advance(index)
 
+    def card_presented_again(self, present: bool) -> Step:
+        """The answer to a PresentCardAgain (Book C-3 issuer update): True once the card is back in the field,
+        False when it did not come back in time (the host's decision stands, nothing reaches the card)."""
+        if not isinstance(self._prompt, PresentCardAgain):
+            raise RuntimeError("card_presented_again() is only valid after the kernel returned a PresentCardAgain")
+        return self._advance(present)
+
     def card_error(self, reason: str) -> Step:
         """The card or reader failed during an exchange (card removed, reader error). After the final GENERATE
         AC the card's decision stands: only the scripts after it failed (Book 3 10.10)."""
@@ -130,6 +137,9 @@ class EmvKernel:
             decision, why = self._settled
             self.outcome = self._outcome(decision, (why + "; " if why else "") + f"card error during issuer scripts: "
                                          f"{reason}", self._request55)
+            if self.ctx.contactless:                   # the second tap of Book C-3 issuer update processing
+                from terminal.emv.contactless.issuer_update import interrupted
+                interrupted(self.outcome, reason)
             return Finished(self.outcome)
         return self._abort(f"card error: {reason}")
 
@@ -146,7 +156,7 @@ class EmvKernel:
         except StopIteration:
             return Finished(self.outcome)
         self._pending = step if isinstance(step, Command) else None
-        self._prompt = step if isinstance(step, (PinPrompt, ApplicationChoice)) else None
+        self._prompt = step if isinstance(step, (PinPrompt, ApplicationChoice, PresentCardAgain)) else None
         self._awaiting_host = isinstance(step, OnlineRequest)
         return step
 
@@ -301,4 +311,5 @@ class EmvKernel:
             issuer_script_results=bytes(ctx.script_results), apdu_count=ctx.commands_sent)
 
 
-__all__ = ["EmvKernel", "OnlineRequest", "Finished", "HostResponse", "PinPrompt", "ApplicationChoice", "Step"]
+__all__ = ["EmvKernel", "OnlineRequest", "Finished", "HostResponse", "PinPrompt", "ApplicationChoice",
+           "PresentCardAgain", "Step"]

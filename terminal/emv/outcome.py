@@ -62,6 +62,7 @@ class Outcome:
     contactless_outcome: str = ""
     ui_request: str = ""
     alternate_interface: str = ""
+    issuer_update: str = ""             # C-3 second tap: what reached the card ('' when none was asked for)
 
     @property
     def chip_response_code(self) -> str | None:

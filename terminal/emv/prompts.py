@@ -36,3 +36,12 @@ def block_from(pinpad, prompt: PinPrompt) -> bytes | None:
     if prompt.method == "offline_enciphered":
         return pinpad.enciphered_offline_pin(prompt.tries_left, prompt.modulus, prompt.exponent, prompt.challenge)
     return pinpad.online_pin(prompt.pan)
+
+
+@dataclass(frozen=True)
+class PresentCardAgain:
+    """Book C-3 issuer update processing: the card left the field after GPO, and the issuer's answer carries
+    data for it (91, scripts 71/72). The driver shows `message` ('Present card again'), waits for a card and
+    answers `kernel.card_presented_again(True)` once it is back in the field, `False` when none came in time."""
+    message: str
+    aid: bytes = b""

@@ -18,7 +18,7 @@ from terminal.emv.apdu import Command
 from terminal.emv.issuer import HostResponse
 from terminal.emv.kernel import EmvKernel, Finished, OnlineRequest, Step
 from terminal.emv.outcome import Outcome
-from terminal.emv.prompts import ApplicationChoice, PinPrompt, block_from
+from terminal.emv.prompts import ApplicationChoice, PinPrompt, PresentCardAgain, block_from
 
 # Optional observer of every exchange (command name, command bytes, response bytes): for APDU traces in tests
 # and benchmarks. The default is none: a trace holds card data and must never reach a log.
@@ -26,15 +26,22 @@ Tracer = Callable[[str, bytes, bytes], None]
 
 
 class KernelRunner:
-    def __init__(self, channel, kernel: EmvKernel, tracer: Tracer | None = None) -> None:
+    def __init__(self, channel, kernel: EmvKernel, tracer: Tracer | None = None,
+                 present_again: Callable[[], bool] = lambda: True) -> None:
+        """`present_again`: the cardholder's answer to 'Present card again' (Book C-3 issuer update); the
+        default is a card still in the field of the same channel."""
         self.channel = channel
+        self.present_again = present_again
         self.kernel = kernel
         self.tracer = tracer
         self.round_trips = 0
         self._step: Step | None = None
 
     def _drive(self, step: Step) -> Outcome:
-        while isinstance(step, (Command, PinPrompt, ApplicationChoice)):
+        while isinstance(step, (Command, PinPrompt, ApplicationChoice, PresentCardAgain)):
+            if isinstance(step, PresentCardAgain):
+                step = self.kernel.card_presented_again(self.present_again())
+                continue
             if isinstance(step, PinPrompt):
                 pinpad = self.kernel.pinpad
                 step = self.kernel.pin_entered(block_from(pinpad, step) if pinpad is not None else None)

@@ -78,3 +78,27 @@ def make_issuer_response(field55: bytes, pan: str, psn: str, approve: bool,
         if commands:
             out += encode(tag, encode(0x9F18, script_id) + b"".join(encode(0x86, c) for c in commands))
     return out
+
+
+# Issuer scripts a host rule can ask for (terminal/hostsim/rules.py `script=NAME`): (template, command header)
+SCRIPTS = {"block": (0x72, bytes.fromhex("841E0000")),        # APPLICATION BLOCK, after the final cryptogram
+           "pin_unblock": (0x71, bytes.fromhex("84240000"))}  # PIN CHANGE/UNBLOCK: reset the PIN try counter
+
+
+def script_command(field55: bytes, pan: str, psn: str, header: bytes, data: bytes = b"") -> bytes:
+    """One issuer script command with its MAC (drivers.emvspec.crypto.script_mac) over the header, the ATC and
+    ARQC of the 0200's field 55, and the data."""
+    values = _values(field55)
+    full = header + bytes([len(data) + 4])
+    mac = crypto.script_mac(_session_key(values, pan, psn), full, values[0x9F36], values.get(0x9F26, b""), data)
+    return full + data + mac
+
+
+def named_scripts(field55: bytes, pan: str, psn: str, names) -> tuple[list[bytes], list[bytes]]:
+    """The commands of the named scripts, split into templates 71 and 72."""
+    before: list[bytes] = []
+    after: list[bytes] = []
+    for name in names:
+        template, header = SCRIPTS[name]
+        (before if template == 0x71 else after).append(script_command(field55, pan, psn, header))
+    return before, after

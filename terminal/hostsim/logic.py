@@ -45,13 +45,17 @@ class HostLogic:
     def __init__(self, ledger: Ledger, policy: HostPolicy | None = None) -> None:
         self.ledger = ledger
         self.policy = policy or HostPolicy()
+        self._scripts: tuple[str, ...] = ()   # the rule's issuer scripts for the request being handled
 
-    def handle(self, m: Message, forced_code: str | None = None) -> tuple[str, dict[int, Value]]:
-        """Return (response MTI, fields without MAC). `forced_code` comes from a rule."""
+    def handle(self, m: Message, forced_code: str | None = None,
+               scripts: tuple[str, ...] = ()) -> tuple[str, dict[int, Value]]:
+        """Return (response MTI, fields without MAC). `forced_code` and `scripts` (issuer scripts for a chip
+        answer, issuer_emv.SCRIPTS) come from a rule."""
         rmti = RESPONSE_MTI.get(m.mti)
         if rmti is None:
             raise ValueError(f"MTI {m.mti} is not a request of this dialect")
         with self.ledger.lock():
+            self._scripts = scripts
             key = _key(m)
             first = self.ledger.first_answer(key)
             if first is not None:
@@ -140,8 +144,10 @@ class HostLogic:
         except ImportError:
             return
         pan = str(m.fields[35]).split("=")[0] if 35 in m.fields else str(m.fields.get(2, ""))
-        fields[55] = issuer_emv.make_issuer_response(bytes(m.fields[55]), pan, str(m.fields.get(23, "000")),
-                                                     approve=code == "00")
+        psn = str(m.fields.get(23, "000"))
+        before, after = issuer_emv.named_scripts(bytes(m.fields[55]), pan, psn, self._scripts)
+        fields[55] = issuer_emv.make_issuer_response(bytes(m.fields[55]), pan, psn, approve=code == "00",
+                                                     scripts_before=before, scripts_after=after)
 
     def _advice(self, m, fields, forced):
         f = m.fields

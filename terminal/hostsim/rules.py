@@ -2,11 +2,15 @@
 
 A rule matches on the request's MTI and/or amount (minor units); the first match wins. Written on the
 command line as `key=value` pairs joined by ':', e.g. `amount=5100:code=51`, `mti=0200:delay=40`,
-`amount=777:silent`, `mti=0400:close:times=2`.
+`amount=777:silent`, `mti=0400:close:times=2`, `amount=1500:script=block` (a chip answer that also carries
+the issuer script named: `block` APPLICATION BLOCK in template 72, `pin_unblock` PIN UNBLOCK in 71).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+SCRIPT_NAMES = ("block", "pin_unblock")    # terminal/hostsim/issuer_emv.py SCRIPTS
 
 
 class RuleError(ValueError):
@@ -24,6 +28,7 @@ class Rule:
     bad_mac: bool = False        # answer with a corrupted MAC
     drop: bool = False           # do not even process: as if the request was lost on the way
     times: int | None = None     # apply this many times, then stop matching
+    scripts: tuple[str, ...] = ()  # issuer scripts (issuer_emv.SCRIPTS) added to a chip answer's field 55
 
     def matches(self, mti: str, amount: int | None) -> bool:
         if self.times is not None and self.times <= 0:
@@ -50,6 +55,8 @@ def parse_rule(text: str) -> Rule:
                 rule.code = value
             elif key == "delay":
                 rule.delay_s = float(value)
+            elif key == "script" and value in SCRIPT_NAMES:
+                rule.scripts += (value,)
             elif key == "times":
                 rule.times = int(value)
             elif key in ("silent", "close", "bad_mac", "drop") and not sep:

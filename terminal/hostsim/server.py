@@ -135,7 +135,7 @@ class HostServer(socketserver.ThreadingTCPServer):
             log.info("%s STAN %s amount %s -> dropped by rule, no answer", msg.mti, msg.fields.get(11, "-"),
                      msg.fields.get(4, "-"))
             return True
-        rmti, fields = self.logic.handle(msg, rule.code if rule else None)
+        rmti, fields = self.logic.handle(msg, rule.code if rule else None, rule.scripts if rule else ())
         _log_exchange(msg, rmti, fields, _rule_note(rule))
         out = encode(rmti, fields, self.mac_key)
         if rule and rule.bad_mac:
@@ -200,6 +200,8 @@ def _rule_note(rule) -> str:
         what.append(f"answer delayed {rule.delay_s:g} s")
     if rule.code:
         what.append(f"code {rule.code} by rule")
+    if rule.scripts:
+        what.append(f"issuer scripts {'+'.join(rule.scripts)}")
     return "rule: " + ", ".join(what) if what else "rule applied"
 
 

@@ -213,6 +213,11 @@ class Journal:
                                                           auth_code=auth_code, rrn=rrn, message=message,
                                                           voids=voids))
 
+    def note(self, txn_id: int, reason: str) -> None:
+        """An event in the row's current state: a fact about it that moves nothing (what a contactless second
+        tap delivered to the card, docs/emv.md)."""
+        self.transactions.note(txn_id, reason)
+
     def txn(self, txn_id: int) -> TxnRow:
         """A transaction of the live journal, else of the archive (archive.py)."""
         try:

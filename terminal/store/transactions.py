@@ -80,6 +80,13 @@ class Transactions:
             (after.value, at, response_code, auth_code, rrn, message, txn_id))
         self._event(conn, txn_id, at, after, reason)
 
+    def note(self, txn_id: int, reason: str) -> None:
+        with self.db.write(moves_marks=False) as conn:
+            row = conn.execute("SELECT state FROM txn WHERE id=?", (txn_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no transaction {txn_id} in the journal")
+            self._event(conn, txn_id, self.db.now(), TxnState(row[0]), reason)
+
     @staticmethod
     def _event(conn: sqlite3.Connection, txn_id: int, at: str, state: TxnState, reason: str) -> None:
         conn.execute("INSERT INTO txn_event(txn_id, at, state, reason) VALUES(?,?,?,?)",

@@ -17,6 +17,7 @@ from terminal.txn.records import CardInput
 class CardSource(Protocol):
     def wait(self, sequence_counter: Callable[[], int]) -> CardKnown | Swiped | ChipPresented | CardFault: ...
     def transmit(self, apdu: bytes) -> bytes: ...
+    def present_again(self) -> bool: ...
     def close(self) -> None: ...
 
 
@@ -29,6 +30,9 @@ class KnownCard:
 
     def transmit(self, apdu: bytes) -> bytes:
         raise ReaderError("no card to talk to: the card data was given")
+
+    def present_again(self) -> bool:
+        return False
 
     def close(self) -> None:
         pass
@@ -49,15 +53,22 @@ class SwipeReader:
     def transmit(self, apdu: bytes) -> bytes:
         raise ReaderError("a magstripe reader has no chip to talk to")
 
+    def present_again(self) -> bool:
+        return False
+
     def close(self) -> None:
         pass
 
 
 class ChipReader:
-    """A CardChannel, opened by `open()` when the sale waits for the card (pcsc waits for insertion there)."""
+    """A CardChannel, opened by `open()` when the sale waits for the card (pcsc waits for insertion there).
+    `reopen(channel)` opens it again for a second presentation of the same card (Book C-3 issuer update):
+    by default the channel is closed and `open()` waits for a card again; an in-process emulated card is
+    presented again by wrapping the same card object (its counters and last cryptogram live on)."""
 
-    def __init__(self, open: Callable[[], object]) -> None:
+    def __init__(self, open: Callable[[], object], reopen: Callable[[object], object] | None = None) -> None:
         self._open = open
+        self._reopen = reopen
         self.channel = None
 
     def wait(self, sequence_counter: Callable[[], int]) -> ChipPresented | CardFault:
@@ -71,6 +82,17 @@ class ChipReader:
         if self.channel is None:
             raise ReaderError("no card in the reader")
         return self.channel.transmit(apdu)
+
+    def present_again(self) -> bool:
+        """True once a card is in the field again; False when none came within the opener's timeout."""
+        old, self.channel = self.channel, None
+        if old is not None:
+            old.close()
+        try:
+            self.channel = self._reopen(old) if self._reopen is not None and old is not None else self._open()
+        except ReaderError:
+            return False
+        return True
 
     def close(self) -> None:
         if self.channel is not None:

@@ -17,6 +17,8 @@ A sale, as the table runs it:
     CHECKPOINT --OperatorSettled--> CLEARING --Cleared--> WRITING_AHEAD --Committed--> AWAIT_HOST
     AWAIT_HOST --HostReplied--> DONE                                      (swipe)
     AWAIT_HOST --HostReplied--> COMPLETING --CardAnswered...--> DONE      (chip: second GENERATE AC)
+    COMPLETING --> PRESENT_AGAIN --CardPresentedAgain--> COMPLETING      (qVSDC issuer update: a second tap)
+    PRESENT_AGAIN --CardNotPresentedAgain--> DONE                        (the host's decision stands)
 
 Two rules no path may break: nothing is sent once the operator cancelled before the request left; after it
 left, a cancel is a reversal (reason 17) of an approval, never a silent drop. And a third: the risk rules
@@ -34,7 +36,8 @@ from terminal.card.chip_first import ChipFirstConfig, FallbackStore, SwipedTrack
 from terminal.config import Config
 from terminal.emv.apdu import Command
 from terminal.emv.issuer import HostResponse
-from terminal.emv.kernel import ApplicationChoice, EmvKernel, Finished, OnlineRequest, PinPrompt, Step
+from terminal.emv.kernel import (ApplicationChoice, EmvKernel, Finished, OnlineRequest, PinPrompt, PresentCardAgain,
+                                 Step)
 from terminal.emv.outcome import Decision, Outcome
 from terminal.i18n.reasons import card_reason
 from terminal.i18n.text import N_
@@ -67,6 +70,7 @@ class Phase(Enum):
     WRITING_AHEAD = "writing ahead"
     AWAIT_HOST = "waiting for the host"
     COMPLETING = "chip: completing with the host's answer"
+    PRESENT_AGAIN = "contactless: waiting for the card again for the issuer update"
     DONE = "done"
 
 
@@ -100,6 +104,16 @@ class CardAnswered:
 @dataclass(frozen=True)
 class CardFault:
     reason: str                      # card removed, reader gone, garbage from the reader
+
+
+@dataclass(frozen=True)
+class CardPresentedAgain:
+    """The card is back in the field for the issuer's data (Book C-3 issuer update processing)."""
+
+
+@dataclass(frozen=True)
+class CardNotPresentedAgain:
+    reason: str                      # no card within the reader's card timeout, the operator cancelled, ...
 
 
 @dataclass(frozen=True)
@@ -152,14 +166,28 @@ class OperatorAnswered:
     yes: bool                        # ENTER at the question; the supervisor's PIN matched
 
 
-Event = (CardKnown | Swiped | ChipPresented | CardAnswered | CardFault | PinEntered | ApplicationChosen
-         | OperatorCancelled | OperatorSettled | Cleared | Committed | HostReplied | RiskLooked | OperatorAnswered)
+Event = (CardKnown | Swiped | ChipPresented | CardAnswered | CardFault | CardPresentedAgain | CardNotPresentedAgain
+         | PinEntered | ApplicationChosen | OperatorCancelled | OperatorSettled | Cleared | Committed | HostReplied | RiskLooked | OperatorAnswered)
 
 
 # ---- effects: what the driver must do -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class AwaitCard:
     """Wait for the card (chip, tap or swipe) and report it."""
+
+
+@dataclass(frozen=True)
+class AwaitCardAgain:
+    """Show `message` ('PRESENT CARD AGAIN') and wait for the card to come back into the field (the reader's
+    card timeout); report CardPresentedAgain, or CardNotPresentedAgain."""
+    message: str
+
+
+@dataclass(frozen=True)
+class Annotate:
+    """Add a fact to the row's history that changes no state (what the issuer update delivered)."""
+    row_id: int
+    note: str
 
 
 @dataclass(frozen=True)
@@ -309,7 +337,7 @@ class Finish:
     reason: str = ""
 
 
-Effect = (AwaitCard | Transmit | PromptPin | PromptApplication | Notify | LookUpRisk | AskOperator
+Effect = (AwaitCard | AwaitCardAgain | Annotate | Transmit | PromptPin | PromptApplication | Notify | LookUpRisk | AskOperator
           | SettleOperator | ClearReversals | WriteAhead | RecordEnded | RecordOfflineApproval | Send | Conclude
           | Reverse | GoOffline | RecordChipFailure | Finish)
 
@@ -364,6 +392,11 @@ TABLE: dict[Phase, dict[type, Row]] = {
         CardAnswered: Row("complete_card_answer", None),
         CardFault: Row("complete_card_fault", None),
         OperatorCancelled: Row("note_cancel", P.COMPLETING),   # too late: the outcome is decided
+    },
+    P.PRESENT_AGAIN: {
+        CardPresentedAgain: Row("kernel_presented_again", None),      # COMPLETING: the issuer's commands
+        CardNotPresentedAgain: Row("kernel_not_presented_again", None),  # DONE as the host answered
+        OperatorCancelled: Row("note_cancel", P.PRESENT_AGAIN),      # an approval is reversed at the end
     },
     P.DONE: {
         OperatorCancelled: Row("ignore", P.DONE),
@@ -479,6 +512,8 @@ class SaleCore:
             return [PromptPin(step)], running
         if isinstance(step, ApplicationChoice):
             return [PromptApplication(step.labels)], running
+        if isinstance(step, PresentCardAgain):
+            return [AwaitCardAgain(N_("PRESENT CARD AGAIN"))], P.PRESENT_AGAIN
         self.outcome = step.outcome
         if isinstance(step, OnlineRequest):
             self.card = _card_of(step.outcome, step.outcome.field55_request)
@@ -678,7 +713,19 @@ class SaleCore:
     def _complete_card_fault(self, event: CardFault, now: Instant):
         return self._kernel_step(self.kernel.card_error(event.reason), P.COMPLETING)
 
+    def _kernel_presented_again(self, event: CardPresentedAgain, now: Instant):
+        return self._kernel_step(self.kernel.card_presented_again(True), P.COMPLETING)
+
+    def _kernel_not_presented_again(self, event: CardNotPresentedAgain, now: Instant):
+        return self._kernel_step(self.kernel.card_presented_again(False), P.COMPLETING)
+
     def _online_end(self, outcome: Outcome) -> list[Effect]:
+        """The journal keeps what a second tap delivered (the dialect has no message for it)."""
+        noted = outcome.issuer_update and self.row_id is not None
+        return ([Annotate(self.row_id, f"issuer update {outcome.issuer_update}")] if noted else []) + \
+            self._online_verdict(outcome)
+
+    def _online_verdict(self, outcome: Outcome) -> list[Effect]:
         verdict = self.verdict
         assert verdict is not None
         if verdict.state is TxnState.NOT_SENT:

@@ -166,6 +166,11 @@ class _Run:
                 finally:
                     if d.progress:
                         d.progress(None, 0.0, 0.0)
+            case c.AwaitCardAgain():
+                return self.card_again(e)
+            case c.Annotate():
+                j.note(e.row_id, e.note)
+                return []
             case c.Transmit():
                 polled = self.operator.poll()
                 try:
@@ -257,6 +262,25 @@ class _Run:
             case c.Finish():
                 return []
         raise c.SequenceError(f"driver: no way to perform {type(e).__name__}")
+
+    def card_again(self, e: c.AwaitCardAgain) -> list[c.Event]:
+        """Book C-3 issuer update: the card left after GPO; wait for it to come back (the reader's card timeout).
+        A cancel already typed ends the wait: the sale is then reversed as the core decides."""
+        d = self.d
+        log.info("contactless issuer update: %s", e.message)
+        polled = self.operator.poll()
+        if polled:
+            return [*polled, c.CardNotPresentedAgain("cancelled by the operator")]
+        if d.progress:
+            d.progress("card_again", 0.0, 0.0)
+        try:
+            back = self.card.present_again()
+        finally:
+            if d.progress:
+                d.progress(None, 0.0, 0.0)
+        if back:
+            return [*self.operator.poll(), c.CardPresentedAgain()]
+        return [*self.operator.poll(), c.CardNotPresentedAgain("no card within the card timeout")]
 
     def pin(self, e: c.PromptPin) -> list[c.Event]:
         """The emulated cardholder answers at once; otherwise the operator's keypad takes the PIN."""

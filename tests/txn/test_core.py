@@ -40,6 +40,8 @@ EVENTS = {
     c.ChipPresented: c.ChipPresented(False, 41),
     c.CardAnswered: c.CardAnswered(b"\x90\x00"),
     c.CardFault: c.CardFault("card removed"),
+    c.CardPresentedAgain: c.CardPresentedAgain(),
+    c.CardNotPresentedAgain: c.CardNotPresentedAgain("no card within the card timeout"),
     c.PinEntered: c.PinEntered(None),
     c.ApplicationChosen: c.ApplicationChosen(0),
     c.OperatorCancelled: c.OperatorCancelled(),
@@ -362,6 +364,48 @@ def test_row__COMPLETING__CardFault(tmp_path):
 def test_row__COMPLETING__OperatorCancelled(tmp_path):
     t = Trip(tmp_path).chip_to(c.Phase.COMPLETING)
     assert t.feed(c.OperatorCancelled()) == [] and t.core.phase is c.Phase.COMPLETING
+
+
+# ---- PRESENT_AGAIN: Book C-3 issuer update, the second tap of a qVSDC card ----------------------------------
+def issuer_update_trip(tmp_path) -> Trip:
+    """A qVSDC tap with issuer update offered by the AID and taken by the card (CTQ byte 2 b7); the host's
+    answer carries 91 (the simulator always sends it): the core stops in PRESENT_AGAIN."""
+    from drivers.emulated.vcard.engine import VirtualEmvCard
+    from terminal.emv.config import EmvTerminalData
+    t = Trip(tmp_path)
+    emv = EmvTerminalData(contactless_interface=True)
+    emv = replace(emv, aids=tuple(replace(a, issuer_update=True) for a in emv.aids))
+    t.core = c.SaleCore(CFG, "purchase", 1234, emv=emv, fallbacks=JournalFallbackStore(t.journal), pin_entry=True)
+    t.card = InProcessChannel(VirtualEmvCard(replace(card_image("contactless"), ctq=b"\x00\x40")),
+                              protocol="contactless")
+    t.effects = t.core.start(HONOLULU.now())
+    t.feed(c.ChipPresented(True, 41))
+    t.answer_card()
+    t._online_to(c.Phase.PRESENT_AGAIN)
+    assert kinds(t.effects) == ["Conclude", "AwaitCardAgain"] and t.effects[1].message == "PRESENT CARD AGAIN"
+    return t
+
+
+def test_row__PRESENT_AGAIN__CardPresentedAgain(tmp_path):
+    t = issuer_update_trip(tmp_path)
+    assert [e.name for e in t.feed(c.CardPresentedAgain())] == ["SELECT"] and t.core.phase is c.Phase.COMPLETING
+    t.answer_card()
+    assert t.core.phase is c.Phase.DONE and t.effects == [
+        c.Annotate(7, "issuer update delivered on the second tap: EXTERNAL AUTHENTICATE 9000"), c.Finish("APPROVED")]
+
+
+def test_row__PRESENT_AGAIN__CardNotPresentedAgain(tmp_path):
+    t = issuer_update_trip(tmp_path)
+    effects = t.feed(c.CardNotPresentedAgain("no card within the card timeout"))
+    assert t.core.phase is c.Phase.DONE and effects == [
+        c.Annotate(7, "issuer update not delivered: the card was not presented again"), c.Finish("APPROVED")]
+
+
+def test_row__PRESENT_AGAIN__OperatorCancelled(tmp_path):
+    t = issuer_update_trip(tmp_path)
+    assert t.feed(c.OperatorCancelled()) == [] and t.core.phase is c.Phase.PRESENT_AGAIN
+    effects = t.feed(c.CardNotPresentedAgain("cancelled by the operator"))   # the approval is reversed (17)
+    assert kinds(effects) == ["Annotate", "Reverse", "Finish"] and effects[1].reason_code == "17"
 
 
 def test_row__DONE__OperatorCancelled(tmp_path):

@@ -9,6 +9,7 @@ act on the phone first: 'see phone', try again)."""
 from __future__ import annotations
 
 from drivers.emulated.vcard.certificates import signed_dynamic_data
+from drivers.emvspec import crypto
 from drivers.emvspec.ber_tlv import encode, encode_many
 from drivers.emvspec.dol import split_dol_data
 
@@ -58,6 +59,7 @@ def qvsdc_gpo(card, pdol_data: bytes) -> bytes:
     ac = card._cryptogram(values, iad)
     if cid == CID_ARQC:
         card._arqc = ac
+    card.update_arqc = ac if cid == CID_ARQC else None     # what a second tap's issuer data must answer
     objs = [(0x82, img.aip), (0x94, img.afl), (0x57, img.track2_equivalent), (0x5F34, bytes.fromhex(img.psn)),
             (0x9F10, iad), (0x9F26, ac)]
     if not img.faults.get("no_cid"):
@@ -72,3 +74,56 @@ def qvsdc_gpo(card, pdol_data: bytes) -> bytes:
             sdad = sdad[:-1] + bytes([sdad[-1] ^ 0x01])
         objs += [(0x9F69, cad), (0x9F4B, sdad)]
     return _sw(0x9000, encode(0x77, encode_many(objs)))
+
+
+# ---- Book C-3 issuer update processing: the second presentation after an online qVSDC transaction ----------
+CTQ_ISSUER_UPDATE = 0x40           # CTQ byte 2 b7: the card supports issuer update processing at the POS
+SCRIPT_INS = {0x1E: "APPLICATION BLOCK", 0x18: "APPLICATION UNBLOCK", 0x24: "PIN CHANGE/UNBLOCK",
+              0xDA: "PUT DATA", 0xDC: "UPDATE RECORD"}
+
+
+def supports_issuer_update(card) -> bool:
+    ctq = card.image.ctq or bytes(2)
+    return len(ctq) > 1 and bool(ctq[1] & CTQ_ISSUER_UPDATE)
+
+
+def issuer_update_state(card) -> int:
+    """0 when the card may take issuer data now, else the status word: an application selected on a new
+    presentation (no GPO in this session) of a card that supports it, with an online transaction to answer."""
+    if not supports_issuer_update(card) or not card._app_selected() or card._gpo_done:
+        return 0x6985
+    return 0 if card.update_arqc is not None else 0x6985
+
+
+def qvsdc_external_authenticate(card, data: bytes) -> bytes:
+    """EXTERNAL AUTHENTICATE on the second tap: the ARPC against the ARQC the card gave at the last GPO."""
+    bad = issuer_update_state(card)
+    if bad:
+        return _sw(bad)
+    card._arqc = card.update_arqc
+    ok = card._check_arpc(data)
+    card._arqc = None
+    return _sw(0x9000 if ok else 0x6300)
+
+
+def check_script_command(card, apdu: bytes, data: bytes) -> int:
+    """Book 3 / Book 2 9.2 shape of a script command to a qVSDC card: secure messaging CLA 84, the P1/P2 its
+    INS takes, data ending in a 4-byte MAC over the header, the ATC and ARQC of the answered transaction.
+    0 when it is well formed and its MAC right; 6A86 wrong P1/P2, 6700 wrong length, 6988 MAC wrong, 6D00
+    unknown INS, 6985 not now."""
+    ins, p1, p2 = apdu[1], apdu[2], apdu[3]
+    if ins not in SCRIPT_INS:
+        return 0x6D00
+    if ins in (0x1E, 0x18) and (p1 or p2) or ins == 0x24 and (p1 or p2 not in (0x00, 0x01, 0x02)):
+        return 0x6A86
+    if ins == 0xDC and (p1 == 0 or p2 & 0x07 != 0x04):
+        return 0x6A86
+    bare = ins in (0x1E, 0x18) or (ins == 0x24 and p2 == 0x00)        # the MAC is the only data
+    if (len(data) != 4) if bare else len(data) < 5:
+        return 0x6700
+    bad = issuer_update_state(card)
+    if bad:
+        return bad
+    mac = crypto.script_mac(card._session_key(), bytes(apdu[:5]), card.atc.to_bytes(2, "big"), card.update_arqc,
+                            data[:-4])
+    return 0 if mac == data[-4:] else 0x6988

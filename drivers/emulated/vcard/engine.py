@@ -10,7 +10,7 @@ import hashlib
 import os
 
 from drivers.emulated.vcard.certificates import signed_dynamic_data
-from drivers.emulated.vcard.contactless import qvsdc_gpo
+from drivers.emulated.vcard.contactless import check_script_command, qvsdc_external_authenticate, qvsdc_gpo
 from drivers.emulated.vcard.profile import CardImage, card_image, directory_entries, directory_record
 from drivers.emvspec import crypto
 from drivers.emvspec.ber_tlv import encode, encode_many
@@ -37,6 +37,7 @@ class VirtualEmvCard:
         self.pin_tries = image.pin_tries
         self.blocked = {a.aid for a in image.applications if a.blocked}
         self.tracks = image.tracks
+        self.update_arqc: bytes | None = None   # qVSDC: the last online ARQC, kept for a second tap's issuer data
         self.reset()
 
     # ---- VirtualCard protocol -------------------------------------------------------------------------------
@@ -95,6 +96,8 @@ class VirtualEmvCard:
         6A86, a data field of the wrong length 6700. So a kernel that sends the wrong thing fails here."""
         p1, p2 = apdu[2], apdu[3]
         img = self.image
+        if apdu[0] == 0x84 and img.kernel == "c3":                # issuer script commands (Book C-3 update)
+            return check_script_command(self, apdu, data)
         if ins == 0xA4:                                           # SELECT by name, first or next (Book 1 11.3)
             if p1 != 0x04 or p2 not in (0x00, 0x02):
                 return 0x6A86
@@ -329,6 +332,8 @@ class VirtualEmvCard:
         return self._issuer_auth_ok
 
     def _external_authenticate(self, apdu: bytes, data: bytes) -> bytes:
+        if self.image.kernel == "c3":
+            return qvsdc_external_authenticate(self, data)
         if self._arqc is None or self._second_ac_done:
             return _sw(0x6985)
         return _sw(0x9000) if self._check_arpc(data) else _sw(0x6300)

@@ -7,6 +7,7 @@ Pre-processing, per combination of AID and kernel, against the AID's limits (ter
   amount > contactless floor limit             -> floor limit exceeded: TTQ 'online cryptogram required'
   amount >= CVM required limit                 -> TTQ 'CVM required'
   zero amount (not allowed) / status check     -> not allowed / online cryptogram required
+  the AID offers issuer update processing      -> TTQ byte 3 b8 'issuer update processing supported'
 When no combination is allowed the outcome is Try Another Interface ('Insert, swipe or try another card').
 
 Combination selection: SELECT PPSE; each directory entry (61) with ADF name 4F, priority 87, Kernel Identifier
@@ -34,6 +35,7 @@ KERNEL_OF_RID = {"A000000003": 3, "A000000004": 2, "A000000025": 4, "A000000065"
 KERNELS = {2: kernel_c2, 3: kernel_c3}
 KERNEL_NAMES = {2: "C-2", 3: "C-3"}
 TTQ_ONLINE_REQUIRED, TTQ_CVM_REQUIRED = 0x80, 0x40          # TTQ byte 2
+TTQ_ISSUER_UPDATE = 0x80                                    # TTQ byte 3 b8: issuer update processing supported
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ def pre_process(aid: AidConfig, amount: int) -> Indicators:
         ttq[1] |= TTQ_ONLINE_REQUIRED
     if cvm:
         ttq[1] |= TTQ_CVM_REQUIRED
+    ttq[2] &= ~TTQ_ISSUER_UPDATE & 0xFF          # promised only when configured: a card would count on it
+    if aid.issuer_update:
+        ttq[2] |= TTQ_ISSUER_UPDATE
     return Indicators(not_allowed, floor_exceeded, cvm, online or floor_exceeded, bytes(ttq))
 
 

@@ -18,13 +18,14 @@
     CVM (when the reader set 'CVM required', or the card asks): CTQ online PIN (online only) > consumer device
         CVM (CTQ byte 2 b8) > CTQ signature > no CTQ: signature when the reader supports it; a CVM that cannot be
         done -> Try Another Interface (offline) / Declined.
-Issuer update processing (a second tap for issuer scripts) is not offered: TTQ byte 3 b8 stays 0, and issuer
-data in the answer is not sent to the card (it has been removed). Why, and what building it takes: docs/emv.md."""
+    the host's answer carries 91 / 71 / 72, the AID offers issuer update (TTQ byte 3 b8) and the CTQ byte 2 b7
+        says the card takes it -> 'Present card again', then issuer update processing (issuer_update.py)."""
 from __future__ import annotations
 
 from drivers.emvspec.dol import build_dol_data, parse_dol
 from drivers.emvspec.errors import DolError
 from terminal.emv import apdu, field55, oda, tags
+from terminal.emv.contactless import issuer_update
 from terminal.emv.contactless.outcomes import (APPROVED, DECLINED, END_APPLICATION, ONLINE_REQUEST, SELECT_NEXT,
                                                TRY_AGAIN, TRY_ANOTHER_INTERFACE, KernelOutcome, host_answered, ui_text)
 from terminal.emv.context import exchange, parse_response
@@ -179,7 +180,10 @@ def run(k, combo):
     first = k._outcome(Decision.GO_ONLINE, why, request55)
     first.kernel, first.contactless_outcome, first.ui_request = "C-3", ONLINE_REQUEST, ui_text("remove_card")
     _, host = yield k.online_request(first)
-    return host_answered(k, host, request55, cvm, "host unreachable: a contactless ARQC cannot be approved offline")
+    result = host_answered(k, host, request55, cvm, "host unreachable: a contactless ARQC cannot be approved offline")
+    if host is not None:
+        yield from issuer_update.deliver(k, host)
+    return result
 
 
 def _declined(k, reason: str, online: bool = False) -> KernelOutcome:
