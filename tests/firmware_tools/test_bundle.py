@@ -62,6 +62,7 @@ def test_refusals(signer):
     ("[[aid]]\nlabel = 'X'\n", "[[aid]] number 1: aid is missing"),
     ("[[aid]]\naid = 'A0000000031010'\ntac_online = '00'\n", "tac_online = '00': expected 5 bytes, got 1"),
     ("[[aid]]\naid = 'A0000000031010'\ncolour = 'red'\n", "[[aid]] number 1: colour is not a known key"),
+    ("[[aid]]\naid = 'A0000000031010'\nissuer_update = 1\n", "issuer_update = 1: expected true or false"),
     ("[[ca_key]]\nrid = 'A000000999'\nindex = '01'\nmodulus = 'C1C1'\nexponent = '03'\nchecksum = '00'\n",
      "A000000999/01: checksum does not match"),
     ("[limits]\nfloor_limit = 9\nmax_amount = 8\n", "floor_limit is above max_amount"),
@@ -77,8 +78,10 @@ def test_effective_config_takes_the_bundles_aids_with_the_limits_floor(signer):
     from firmware_tools.bundle_params import effective
     tmp, key, pub = signer
     (tmp / "aids.toml").write_text("[limits]\nfloor_limit = 4000\n[[aid]]\naid = 'A0000000041010'\n"
-                                   "app_version = '0002'\n[[aid]]\naid = 'A0000000031010'\nfloor_limit = 100\n")
+                                   "app_version = '0002'\n[[aid]]\naid = 'A0000000031010'\nfloor_limit = 100\n"
+                                   "issuer_update = true\n")
     cfg = effective(BASE, verify(build(tmp / "aids.toml", key, 7), pub), b"")
     assert [(a.aid.hex().upper(), a.floor_limit) for a in cfg.bundle.aids] == [
         ("A0000000041010", 4000), ("A0000000031010", 100)]
+    assert [a.issuer_update for a in cfg.bundle.aids] == [False, True]     # Book C-3 second tap, per AID
     assert cfg.limits.floor_limit == 4000 and cfg.bundle.version == 7 and cfg.keys == BASE.keys

@@ -101,6 +101,9 @@ def test_rules_parse_and_refuse_nonsense():
     assert parse_rule("mti=0400:silent").silent
     with pytest.raises(RuleError, match="cannot read 'colour=red'"):
         parse_rule("amount=1:colour=red")
+    assert parse_rule("mti=0200:script=block:script=pin_unblock").scripts == ("block", "pin_unblock")
+    with pytest.raises(RuleError, match="cannot read 'script=erase'"):
+        parse_rule("mti=0200:script=erase")
 
 
 def test_bad_mac_request_is_refused_with_63_and_not_acted_on(host_sim):
