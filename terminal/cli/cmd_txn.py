@@ -54,7 +54,9 @@ def run_list(args: argparse.Namespace) -> int:
     from terminal.i18n.money import format_amount
     from terminal.i18n.text import _
     from terminal.i18n.width import ljust, rjust
+    from terminal.receipt import TXN_KIND_WORDS as KIND_WORDS
     from terminal.txn.explain import explain
+    from terminal.txn.words import state_word
     journal, _f, found = _found(args)
     alert = journal.key_alert()
     lines = [_("ATTENTION: {alert}: the terminal's keys may be wrong, call the acquirer").format(alert=alert)] \
@@ -63,8 +65,9 @@ def run_list(args: argparse.Namespace) -> int:
                            ljust(_("KIND"), 8), rjust(_("AMOUNT"), 14), ljust(_("CARD"), 19), ljust(_("STATE"), 17),
                            _("WHAT HAPPENED")]))
     for r, _archived in found:
-        lines.append(f"{r.id:>5} {format_datetime(r.local_time)} {r.stan:06d} {r.kind:8}"
-                     f" {rjust(format_amount(r.amount, r.currency), 14)} {r.masked_pan:19} {r.state:17}"
+        kind, state = ljust(_(KIND_WORDS.get(r.kind, r.kind)), 8), ljust(state_word(r.state), 17)
+        lines.append(f"{r.id:>5} {format_datetime(r.local_time)} {r.stan:06d} {kind}"
+                     f" {rjust(format_amount(r.amount, r.currency), 14)} {r.masked_pan:19} {state}"
                      f" {explain(r, journal)}")
     emit(args, {"transactions": [_json(r, journal) | {"archived": a} for r, a in found], "key_alert": alert}, lines)
     return 0
@@ -99,10 +102,12 @@ def run_show(args: argparse.Namespace) -> int:
              "  " + _("STAN {stan}, batch {batch}, RRN {rrn}, auth {auth}, response {code}", stan=f"{row.stan:06d}",
                       batch=f"{row.batch:06d}", rrn=row.rrn or "-", auth=row.auth_code or "-",
                       code=row.response_code or "-"), "", "  " + _("history:")]
-    lines += [f"    {at}  {state:17} {reason}" for at, state, reason in journal.events(row.id)]
+    from terminal.i18n.width import ljust
+    from terminal.txn.words import state_word
+    lines += [f"    {at}  {ljust(state_word(state), 17)} {reason}" for at, state, reason in journal.events(row.id)]
     carried = journal.carried(row.id)
     if carried:
-        lines += ["", "  messages (which host address carried each):"]
+        lines += ["", "  " + _("messages (which host address carried each):")]
         lines += [f"    {m.at}  {m.mti} STAN {m.stan:06d} via {m.address}" for m in carried]
     emit(args, _json(row, journal) | {"history": journal.events(row.id),
                                       "messages": [{"at": m.at, "mti": m.mti, "stan": m.stan, "address": m.address}
