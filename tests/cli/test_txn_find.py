@@ -197,4 +197,4 @@ def test_list_lines_up_its_columns_in_chinese(posterm, books):
     head, *rows = r.out.splitlines()
     assert head.split() == ["编号", "日期", "时间", "流水号", "类型", "金额", "卡号", "状态", "处理结果"]
     # every column starts where its heading does: the state column, after the 19-column card
-    assert width(head[:head.index("状态")]) == len(rows[0][:rows[0].index("approved")])
+    assert width(head[:head.index("状态")]) == width(rows[0][:rows[0].index("批准")])   # the state, in Chinese too
