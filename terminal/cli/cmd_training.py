@@ -65,6 +65,7 @@ def run_drill(args: argparse.Namespace) -> int:
     from terminal.cli.sale_session import card_source, emulated_pinpad, keyed_amount
     from terminal.hostsim.rules import parse_rule
     from terminal.i18n.text import _
+    from terminal.i18n.width import wrap
     from terminal.keypad.screen import TextDisplay
     from terminal.keypad.states import State
     from terminal.training import record
@@ -80,6 +81,7 @@ def run_drill(args: argparse.Namespace) -> int:
         print("\n".join(out), flush=True)
     display = TextDisplay(sys.stdout.write if not args.json else (lambda s: None), sys.stdout.flush,
                           redraw=not args.keys and sys.stdout.isatty(), banner=banner())
+    display.header = [line for part in out[1:4:2] for line in wrap(part, 78)]   # stays above the redrawn box
     with training_host(cfg, [parse_rule(r) for r in drill.rules]) as host:
         tcfg = training_config(cfg, host.address, timeout_s=drill.host_timeout_s)
         args._config, args.data_dir = tcfg, str(tdir)

@@ -2,7 +2,8 @@
 
 Catalogs are GNU gettext .po files in terminal/i18n/po/ (zh_CN.po), kept as text in the repository so a
 translator edits them with any PO editor and a review sees the diff. They are parsed here on first use rather
-than compiled to .mo: there is no build step to forget, and each catalog is read once per process. English is the source language: a msgid is its own English text.
+than compiled to .mo: there is no build step to forget, and each catalog is read once per process. English is
+the source language: a msgid is its own English text.
 
 The language is process-wide (one terminal, one operator at a time): the CLI sets it once from `--lang`,
 `[terminal] language`, or LANG/LC_MESSAGES, before anything is shown.

@@ -68,6 +68,7 @@ class TextDisplay:
                  banner: str = "") -> None:
         self._write, self._flush, self._redraw = write, flush, redraw
         self.banner = banner   # in the box's top border on every screen (training mode: TRAINING)
+        self.header: list[str] = []   # lines kept above the box on a redrawn screen (a drill's task)
         self._last: Screen | None = None
         self._status = ""
         self._receipt: list[str] = []
@@ -79,7 +80,7 @@ class TextDisplay:
         self._last, self._status = screen, status
         lines = render_lines(screen, banner=self.banner) + ([status] if status else [])
         if self._redraw:
-            body = [key_help(), "", *_beside(lines, self._receipt)]
+            body = [key_help(), "", *self.header, *([""] if self.header else []), *_beside(lines, self._receipt)]
             self._write("\x1b[H\x1b[2J" + "\r\n".join(body) + "\r\n")
         else:
             self._write("\n".join(lines) + "\n")

@@ -50,3 +50,23 @@ def test_a_mistaken_cancel_confirmed_is_reversed_and_the_report_says_so_in_chine
 def test_a_drill_without_a_terminal_or_a_script_is_a_usage_error(posterm):
     r = posterm("training", "drill", "chip-swiped")
     assert r.code == 2 and "give --keys SEQ" in r.err
+
+
+def test_a_drill_at_a_real_terminal_in_chinese(tmux, tmp_path):
+    """The trainee at the keyboard (tmux): the task stays above the redrawn screen, the keys are the
+    terminal's, and the explanation follows the sale."""
+    import sys
+    from pathlib import Path
+    posterm = Path(sys.executable).with_name("posterm")
+    tmux.keys(f"{posterm} training drill mistaken-cancel --lang zh-CN --data-dir {tmp_path / 'data'}; echo EXIT=$?",
+              "Enter")
+    tmux.wait_for("主机处理中误按取消键", "+- 培训 ---", "请输入金额")
+    tmux.keys("1", "2", "3", "4", "Enter")
+    tmux.wait_for("请确认金额", "¥12.34", "误按取消键")       # the task is still on screen
+    tmux.keys("Enter")
+    tmux.wait_for("| 处理中")                           # the box, not the task text above it
+    tmux.keys("Escape")
+    tmux.wait_for("取消交易？将冲正")
+    tmux.keys("5")
+    shown = tmux.wait_for("终端做了什么：", "已按练习要求完成。", "EXIT=0")
+    assert "随后按了其他键：交易继续并获批准" in shown.replace("\n", "")
