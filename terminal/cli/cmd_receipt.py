@@ -14,6 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--copy", choices=("merchant", "customer"),
                    help="only this copy (default: the [receipt] copies on the printer, the cardholder copy on screen)")
     add_common(p)
+    from terminal.cli.training_mode import add_training_option
+    add_training_option(p)
     p.set_defaults(run=run)
 
 
@@ -22,14 +24,19 @@ def run(args: argparse.Namespace) -> int:
     from terminal.receipt.slip import NoSlip
     from terminal.store import StoreError
     cfg = load_config(args)
+    mark = None
+    if getattr(args, "training", False):   # a training sale's slip, from the training journal, marked again
+        from terminal.cli.common import journal_path
+        from terminal.training.session import mark_slip, training_dir
+        args.data_dir, mark = str(training_dir(journal_path(args))), mark_slip
     journal = open_journal(args)
     try:
-        delivery = deliver(journal, cfg, args.txn_id, copy=args.copy, reprint=True)
+        delivery = deliver(journal, cfg, args.txn_id, copy=args.copy, reprint=True, mark=mark)
     except (StoreError, NoSlip) as e:
         raise UsageError(str(e)) from None
     finally:
         journal.close()
-    result = {"id": args.txn_id, "reprint": True}
+    result = {"id": args.txn_id, "reprint": True} | ({"training": True} if mark else {})
     if cfg.printer.spec:
         result |= {"copies": copies_for(cfg, args.copy)} | delivery.to_json()
     else:

@@ -89,3 +89,38 @@ def test_without_training_the_same_sale_does_reach_the_configured_host(posterm, 
     r = posterm("sale", "--reader", "emulated-swipe:magstripe", "1.00", "--json", "--config", cfg)
     assert r.json["outcome"] != "approved" and "training" not in r.json
     assert _connections(configured_host) >= 1
+
+
+def test_a_training_slip_reprinted_is_marked_and_comes_from_the_training_journal(posterm, tmp_path):
+    sale = posterm("sale", "--training", "--reader", "emulated-swipe:magstripe", "4.00", "--json")
+    assert sale.json["training"] is True
+    again = posterm("receipt", str(sale.json["id"]), "--training", "--lang", "zh-CN")
+    assert again.code == 0, again.err
+    lines = again.out.splitlines()
+    assert lines[0].strip() == lines[-1].strip() == "*** 培训 - 非真实交易 ***" and "重打印" in again.out
+    assert posterm("receipt", str(sale.json["id"])).code == 2   # not in the real journal: no such slip there
+
+
+def test_every_configured_address_is_replaced_backups_included(posterm, tmp_path):
+    """[host] addresses: a primary and a backup, both listening; a training sale reaches neither."""
+    listeners = []
+    for _ in range(2):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen(8)
+        s.setblocking(False)
+        listeners.append(s)
+    try:
+        cfg = tmp_path / "two.toml"
+        addresses = ", ".join(f'"127.0.0.1:{s.getsockname()[1]}"' for s in listeners)
+        cfg.write_text('[terminal]\nid = "TERM0001"\nmerchant_id = "MERCHANT0000001"\ncurrency = "156"\n'
+                       f'[host]\naddresses = [{addresses}]\ntimeout_s = 2\n'
+                       f'[keys]\nmac_key = "{MAC_KEY.hex().upper()}"\n')
+        cfg.chmod(0o600)
+        r = posterm("sale", "--training", "--reader", "emulated-swipe:magstripe", "1.00", "--json", "--config",
+                    str(cfg))
+        assert r.code == 0 and r.json["outcome"] == "approved", r.err
+        assert [_connections(s) for s in listeners] == [0, 0]
+    finally:
+        for s in listeners:
+            s.close()
