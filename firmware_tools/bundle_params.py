@@ -8,6 +8,9 @@ PARAMS.toml (the unit a terminal management system signs):
     [limits]    floor_limit, max_amount
     [emv]       ca_keys
     [merchant]  receipt_header, settlement_note
+    [risk]      the exception file (exception_prefixes, exception_hashes) and every rule's limits and actions
+                (docs/risk.md); not hash_key (it would sit in the clear beside the hashes) nor alert_log (a
+                file of this terminal)
     [[aid]]     aid, label, app_version, tac_default, tac_denial, tac_online, floor_limit, cl_transaction_limit,
                 cl_floor_limit, cl_cvm_limit, ttq, kernel_id, issuer_update, partial    (the whole AID list)
     [[ca_key]]  rid, index, modulus, exponent, checksum, expiry, scheme  (the key file format; checksum verified)
@@ -26,11 +29,14 @@ from terminal.config import SCHEMA, Config, ConfigError, _count, _minor_units
 from terminal.emv.capk import CaPublicKey, load_entry
 from terminal.emv.config import AidConfig
 from terminal.emv.errors import ConfigError as EmvConfigError
+from terminal.risk.policy import whole_policy
 
-MERGED_TABLES = ("terminal", "host", "limits", "emv", "merchant")
+MERGED_TABLES = ("terminal", "host", "limits", "emv", "merchant", "risk")
 BATCH_FIELDS = (("terminal", "id"), ("terminal", "merchant_id"), ("terminal", "currency"), ("host", "address"),
                 ("host", "addresses"))
-LOCAL_ONLY = {("emv", "extra_ca_keys")}   # a file on this terminal: not something a bundle can name
+LOCAL_ONLY = {("emv", "extra_ca_keys"),    # a file on this terminal: not something a bundle can name
+              ("risk", "alert_log"),
+              ("risk", "hash_key")}       # a key in the clear: key blocks are the way (docs/decisions.md)
 
 
 class ParamsError(ValueError):
@@ -157,6 +163,9 @@ def _merged(cfg: Config, params: dict, source: str) -> Config:
     merged = replace(cfg, **changes)
     if merged.limits.floor_limit > merged.limits.max_amount:
         raise ParamsError(f"{source}: [limits] floor_limit is above max_amount")
+    risk_problem = whole_policy(merged.risk)
+    if risk_problem:
+        raise ParamsError(f"{source}: [risk] {risk_problem}")
     return merged
 
 

@@ -230,3 +230,18 @@ def test_neither_the_journal_nor_the_alert_log_holds_the_pan(host_sim, posterm, 
         assert ascii_pan not in blob and bcd_pan not in blob, p
         assert PAN.encode().hex().encode() not in blob.lower(), p      # nor its ASCII in hex digits
     assert _journal(posterm).execute("SELECT COUNT(*) FROM risk_card").fetchone()[0] == 5
+
+
+def test_the_exception_file_can_come_in_a_signed_parameter_bundle(host_sim, posterm, tmp_path):
+    from tests.e2e.test_fw_bundle import Tms, _with_kbpk
+    cfg = _with_kbpk(_config(tmp_path, host_sim))
+    tms = Tms(posterm, tmp_path)
+    applied = posterm("fw", "bundle", "apply", tms.bundle(1, '[risk]\nexception_prefixes = ["476173"]\n'),
+                      "--trust", tms.pub, "--config", cfg)
+    assert applied.code == 0, applied.err
+    r = posterm("sale", "12.34", *SWIPE, "--config", cfg, "--json")
+    assert r.code == 1 and r.json["message"] == "DECLINED: card on exception file" and host_sim.connections == 0
+    (tmp_path / "p2.toml").write_text(f'[risk]\nhash_key = "{"ab" * 32}"\n')   # a key in the clear: refused
+    refused = posterm("fw", "bundle", "build", str(tmp_path / "p2.toml"), "--sign-key", str(tmp_path / "tms.key"),
+                      "--version", "2", "-o", str(tmp_path / "b2"))
+    assert refused.code == 2 and "[risk] hash_key is not a key a bundle can set" in refused.err
