@@ -74,7 +74,7 @@ def journal_path(args: argparse.Namespace) -> Path:
 def open_journal(args: argparse.Namespace, *, transacting: bool = False):
     """Transacting commands hold an exclusive lock on the data dir for their lifetime: crash recovery reverses
     every in-flight row it finds, which must never be another live process's sale."""
-    from terminal.store import Journal
+    from terminal.store import Journal, StoreError
     from terminal.store.identity import IdentityError
     directory = journal_path(args)
     terminal_id = None
@@ -85,6 +85,11 @@ def open_journal(args: argparse.Namespace, *, transacting: bool = False):
         journal = Journal(directory / "journal.sqlite3", terminal_id=terminal_id)
     except IdentityError as e:
         raise UsageError(str(e)) from None  # not this terminal's books: exit 2, nothing written or sent
+    except StoreError as e:
+        if transacting:   # a journal that cannot be opened is a fault the merchant's monitoring must hear of
+            from terminal.txn.alert_log import fault_before_open
+            fault_before_open(load_config(args), str(e))
+        raise
     if transacting:   # what it records from now on may be an alert: the alert log hears of it too
         from terminal.txn.alert_log import attach
         attach(journal, load_config(args))

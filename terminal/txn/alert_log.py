@@ -41,3 +41,17 @@ def sink_for(policy: RiskPolicy, terminal_id: str) -> Callable[[AlertRow], None]
 def attach(journal, cfg) -> None:
     """Every alert this journal records from now on also goes to the configured log."""
     journal.alerts.sink = sink_for(cfg.risk, cfg.terminal.id)
+
+
+def fault_before_open(cfg, text: str) -> None:
+    """The journal could not even be opened (a full or failing disk): the alert log hears of it now; there is
+    no journal to keep it in."""
+    import datetime as dt
+    sink = sink_for(cfg.risk, cfg.terminal.id)
+    if sink is None:
+        return
+    at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
+    try:
+        sink(AlertRow(0, at, "fault", "", "", None, None, text, None, ""))
+    except OSError:
+        pass

@@ -245,3 +245,28 @@ def test_the_exception_file_can_come_in_a_signed_parameter_bundle(host_sim, post
     refused = posterm("fw", "bundle", "build", str(tmp_path / "p2.toml"), "--sign-key", str(tmp_path / "tms.key"),
                       "--version", "2", "-o", str(tmp_path / "b2"))
     assert refused.code == 2 and "[risk] hash_key is not a key a bundle can set" in refused.err
+
+
+def test_the_refusal_is_in_the_operators_language(host_sim, posterm, tmp_path):
+    cfg = _config(tmp_path, host_sim)
+    assert posterm("sale", "12.34", *SWIPE, "--config", cfg).code == 0
+    again = posterm("sale", "12.34", *SWIPE, "--config", cfg, "--lang", "zh-CN")
+    assert again.code == 1 and "未重复扣款：同卡同金额交易已成功" in again.out
+
+
+def test_a_journal_fault_goes_to_the_alert_log(host_sim, posterm, tmp_path):
+    """A real full file system (a 768 KiB tmpfs, filled) under the journal, the alert log elsewhere: the journal
+    that cannot be written is one 'fault' line in the alert log, and nothing was sent."""
+    import json
+
+    from tests.e2e.test_journal_full_disk import fill, small_tmpfs
+    log = tmp_path / "alerts.jsonl"
+    cfg = _config(tmp_path, host_sim, f'alert_log = "{log}"\n')
+    with small_tmpfs(tmp_path / "small", "768k") as mnt:
+        assert posterm("sale", "1.00", *SWIPE, "--config", cfg, data=mnt).code == 0
+        fill(mnt)
+        r = posterm("sale", "2.00", *SWIPE, "--config", cfg, data=mnt)
+        assert r.code == 3 and "(the disk is full: " in r.err, r.err
+    [fault] = [json.loads(x) for x in log.read_text().splitlines()]
+    assert fault["kind"] == "fault" and "the disk is full" in fault["text"] and fault["terminal"] == "TERM0001"
+    assert len(host_sim.received) == 1
