@@ -98,6 +98,7 @@ class KeypadFSM:
         self._pinpad: PinDigits | None = None
         self._pin_count = 0
         self._pin_title = "ENTER PIN"
+        self._pin_why = ""
         self._question: RiskQuestion | None = None
         self._reversal_requested = False
         self._outcome: OutcomeReceived | None = None
@@ -209,7 +210,8 @@ class KeypadFSM:
                 value = f"{self._highlight + 1}/{len(self._apps)} {label}"
                 return Screen(_("SELECT APPLICATION"), value, message or _("ENTER=OK  F1/F2=scroll"))
             case State.PIN_ENTRY:
-                return Screen(_(self._pin_title), PIN_MASK * self._pin_count, message or amount)
+                why = _(self._pin_why) if self._pin_why else amount
+                return Screen(_(self._pin_title), PIN_MASK * self._pin_count, message or why)
             case State.RISK_CONFIRM:
                 q = self._question
                 return Screen(_(q.title) if q else "", _(q.value) if q else amount,
@@ -323,7 +325,7 @@ class KeypadFSM:
         self._highlight = (self._highlight + 1) % len(self._apps)
 
     def _act_start_pin(self, item: PinRequested, now: float) -> None:
-        self._pinpad, self._pin_count, self._pin_title = item.pinpad, 0, item.title
+        self._pinpad, self._pin_count, self._pin_title, self._pin_why = item.pinpad, 0, item.title, item.why
 
     def _act_ask_risk(self, item: RiskQuestion, now: float) -> None:
         self._question = item

@@ -59,6 +59,7 @@ class PinRequested:
 
     pinpad: PinDigits = field(repr=False)
     title: str = "ENTER PIN"          # "SUPERVISOR PIN" when a risk rule asks for the supervisor
+    why: str = ""                     # what the supervisor is asked for (the rule that fired); '': the amount
 
 
 @dataclass(frozen=True)

@@ -202,7 +202,7 @@ class KeypadOperator:
 
     def supervisor_pin(self, title: str, digits: PinDigits) -> bool:
         """The supervisor's PIN into `digits` (which checks it); False when nobody typed one."""
-        self.feed(PinRequested(digits, N_("SUPERVISOR PIN")))
+        self.feed(PinRequested(digits, N_("SUPERVISOR PIN"), title))
         return self._wait_for(PinComplete) is not None
 
     def choose(self, labels: Sequence[str]) -> int | None:

@@ -130,10 +130,10 @@ def test_velocity_declines_the_third_sale_of_a_card_in_the_window(host_sim, post
 
 
 def test_an_amount_above_the_alert_level_asks_the_supervisor_pin(host_sim, posterm, tmp_path):
-    cfg = _config(tmp_path, host_sim, f'amount_alert = 10000\nsupervisor_pin_hash = "{hash_pin("4321")}"\n')
+    cfg = _config(tmp_path, host_sim, f'amount_alert = 10000\nsupervisor_pin_hash = "{hash_pin("958371")}"\n')
     wrong = posterm("sale", "150.00", *SWIPE, "--keys", "1,1,1,1,ENTER", "--config", cfg, "--json")
     assert wrong.code == 1 and wrong.json["message"] == "DECLINED: amount above alert level"
-    right = posterm("sale", "150.00", *SWIPE, "--keys", "4,3,2,1,ENTER", "--config", cfg, "--json")
+    right = posterm("sale", "150.00", *SWIPE, "--keys", "9,5,8,3,7,1,ENTER", "--config", cfg, "--json")
     assert right.code == 0 and right.json["outcome"] == "approved", right.out
     assert posterm("sale", "99.00", *SWIPE, "--config", cfg).code == 0   # under the level: nobody asked
     j = _journal(posterm)
@@ -141,7 +141,7 @@ def test_an_amount_above_the_alert_level_asks_the_supervisor_pin(host_sim, poste
         ("amount_alert", "refused by the supervisor"), ("amount_alert", "confirmed by the supervisor")]
     assert len(host_sim.received) == 2
     blob = (posterm.data_dir / "journal.sqlite3").read_bytes() + (posterm.data_dir / "journal.sqlite3-wal").read_bytes()
-    assert b"4321" not in blob                                # the supervisor's PIN is nowhere in the journal
+    assert b"958371" not in blob                              # the supervisor's PIN is nowhere in the journal
 
 
 def test_supervisor_rules_need_a_supervisor_pin_hash(host_sim, posterm, tmp_path):
