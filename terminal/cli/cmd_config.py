@@ -196,6 +196,30 @@ def kcv(key: bytes, algorithm: str) -> str:
     return key_check_value(key, "aes" if algorithm == "aes" else "tdes")
 
 
+def risk_json(policy) -> dict:
+    """The [risk] table as it will be used, the secrets only as whether they are set."""
+    import dataclasses
+    out = {k: v for k, v in dataclasses.asdict(policy).items() if k not in ("hash_key", "supervisor_pin_hash")}
+    out["exception_prefixes"], out["exception_hashes"] = len(policy.exception_prefixes), len(policy.exception_hashes)
+    out["hash_key"] = "set" if policy.hash_key else "derived from data_key"
+    out["supervisor_pin_hash"] = "set" if policy.supervisor_pin_hash else "none"
+    return out
+
+
+def risk_summary(policy) -> str:
+    """One line: which rules are on (docs/risk.md)."""
+    on = [f"duplicate window {policy.duplicate_window_s} s" if policy.duplicate_window_s else "duplicate guard off",
+          f"exception file {len(policy.exception_prefixes)} prefix(es) + {len(policy.exception_hashes)} hash(es)"]
+    optional = ((policy.velocity_count, f"velocity {policy.velocity_count} per {policy.velocity_window_min} min"
+                                        f" ({policy.velocity_action})"),
+                (policy.amount_alert, f"amount alert above {policy.amount_alert} ({policy.amount_action})"),
+                (policy.refund_daily_limit, f"refunds above {policy.refund_daily_limit} a day ({policy.refund_action})"),
+                (policy.split_window_min, f"split sales over {policy.split_window_min} min ({policy.split_action})"))
+    on += [text for enabled, text in optional if enabled]
+    on.append(f"alert log {policy.alert_log or 'none'}")
+    return ", ".join(on)
+
+
 def run_check(args: argparse.Namespace) -> int:
     from terminal.cli.common import load_config
     from terminal.cli.main import check_data_dir
@@ -224,7 +248,8 @@ def run_check(args: argparse.Namespace) -> int:
              f"[limits]   floor limit {lim.floor_limit}, max amount {lim.max_amount} (minor units)",
              f"[saf]      max attempts {saf.max_attempts}, needs attention after {saf.expiry_h:g} h",
              f"[reader]   {r.spec or '(none: --reader is required)'}, card timeout {r.card_timeout_s:g} s",
-             f"[keypad]   {', '.join(f'{k} = {v}' for k, v in sorted(cfg.keypad.items())) or 'defaults'}"]
+             f"[keypad]   {', '.join(f'{k} = {v}' for k, v in sorted(cfg.keypad.items())) or 'defaults'}",
+             f"[risk]     {risk_summary(cfg.risk)}"]
     lines += [f"PROBLEM: {p}" for p in problems]
     lines.append("configuration OK" if not problems else f"{len(problems)} problem(s)")
     emit(args, {"source": cfg.source, "ok": not problems, "problems": problems,
@@ -235,5 +260,6 @@ def run_check(args: argparse.Namespace) -> int:
                 "keys_kcv": keys, "demo_keys": demo,
                 "limits": {"floor_limit": lim.floor_limit, "max_amount": lim.max_amount},
                 "saf": {"max_attempts": saf.max_attempts, "expiry_h": saf.expiry_h, "window": saf.window},
-                "reader": {"spec": r.spec, "card_timeout_s": r.card_timeout_s}, "keypad": cfg.keypad}, lines)
+                "reader": {"spec": r.spec, "card_timeout_s": r.card_timeout_s}, "keypad": cfg.keypad,
+                "risk": risk_json(cfg.risk)}, lines)
     return 0 if not problems else 2

@@ -270,3 +270,15 @@ def test_a_journal_fault_goes_to_the_alert_log(host_sim, posterm, tmp_path):
     [fault] = [json.loads(x) for x in log.read_text().splitlines()]
     assert fault["kind"] == "fault" and "the disk is full" in fault["text"] and fault["terminal"] == "TERM0001"
     assert len(host_sim.received) == 1
+
+
+def test_config_check_shows_the_rules_in_force_and_no_secret(host_sim, posterm, tmp_path):
+    pin_hash = hash_pin("958371", iterations=10_000)
+    cfg = _config(tmp_path, host_sim, f'hash_key = "{"5a" * 32}"\nvelocity_count = 3\nexception_prefixes = ["622202"]\n'
+                                      f'amount_alert = 500000\nsupervisor_pin_hash = "{pin_hash}"\n')
+    r = posterm("config", "check", "--config", cfg)
+    assert r.code == 0, r.err
+    assert ("[risk]     duplicate window 600 s, exception file 1 prefix(es) + 0 hash(es), velocity 3 per 60 min"
+            " (decline), amount alert above 500000 (supervisor), alert log none") in r.out
+    shown = r.out + posterm("config", "check", "--config", cfg, "--json").out
+    assert "5a5a5a" not in shown and pin_hash.split("$")[-1] not in shown
