@@ -48,3 +48,24 @@ def test_old_settled_batches_move_to_the_archive_and_are_still_found(journal_pat
     assert j.archive_settled(90, now=LATER + dt.timedelta(days=1)) == 0  # b still owes; c is the newest: both stay
     assert j.begin_txn(new_sale()).id == c.id + 1  # ids keep counting up: a moved id is never handed out again
     j.close()
+
+
+def test_a_chip_sales_slip_lines_move_with_it_and_its_reprint_is_the_same(journal_path, new_sale):
+    """txn_chip refers to its transaction: archiving moves the chip's slip lines too (a foreign key would
+    otherwise refuse the delete), and the slip of the archived sale is the slip it had."""
+    from terminal.config import Config
+    from terminal.receipt.render import render
+    from terminal.receipt.slip import slip_of
+    from terminal.store.chip_record import ChipRecord
+    j = Journal(journal_path)
+    a = j.begin_txn(new_sale(amount=100))
+    j.set_state(a.id, "approved", "approved by the host", response_code="00", auth_code="123456", rrn="000000000001")
+    j.keep_chip(a.id, ChipRecord(False, "A0000000031010", "VISA CREDIT", "40", "0123456789ABCDEF", "0000008000",
+                                 "E800", "offline_pin", "410302"))
+    before = render(slip_of(j, Config(), a.id))
+    _settle(j)
+    j.begin_txn(new_sale(amount=300))  # the newest row always stays
+    assert j.archive_settled(90, now=LATER) == 1
+    assert j.db.read("SELECT COUNT(*) FROM txn_chip")[0][0] == 0
+    assert render(slip_of(j, Config(), a.id)) == before and "TC              0123456789ABCDEF" in before
+    j.close()
