@@ -71,3 +71,20 @@ def test_a_chinese_slip_reaches_the_printer_in_its_chinese_mode(host_sim, poster
         [job] = emu.jobs()
     assert b"\x1c&" + b" " * 13 + "签购单".encode("gb18030") + b"\n\x1c." in job   # centred: 13 spaces, 6 columns
     assert "商户存根".encode("gb18030") in job and b"\x1c.================================\n" in job
+
+
+def test_posterm_run_keeps_selling_when_the_printer_runs_out(host_sim, posterm, tmp_path):
+    """At the operator's terminal: the first sale's slip prints, the paper runs out, the second sale is still
+    approved and the screen says its slip was not printed; the terminal goes on to the next sale."""
+    with PrinterPtyEmulator() as emu:
+        cfg = _config(tmp_path, host_sim, f"serial:{emu.slave_path}", "[receipt]\ncopies = 1\n")
+        first = posterm("run", *SWIPE, "--keys", "1,2,3,ENTER,ENTER", "--config", cfg)
+        assert first.code == 0, first.err
+        assert len(emu.jobs()) == 1 and "SLIP NOT PRINTED" not in first.out
+        emu.paper_out()
+        second = posterm("run", *SWIPE, "--keys", "4,5,6,ENTER,ENTER,WAIT:0.5,7,ENTER,ENTER", "--config", cfg)
+        assert second.code == 0, second.err
+        assert second.out.count("SLIP NOT PRINTED") == 2 and "posterm receipt 2" in second.out
+        assert len(emu.jobs()) == 1                                     # nothing more on paper
+    assert [decode(raw, MAC_KEY).mti for raw in host_sim.received if raw[:4] != b"0800"] == ["0200"] * 3
+    assert "approved" in posterm("txn", "show", "2", "--config", cfg).out
