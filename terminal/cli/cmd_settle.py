@@ -92,5 +92,5 @@ def run_void(args: argparse.Namespace) -> int:
     finally:
         engine.link.close()
     shown = {"slip": slip.to_json()} if slip is not None and cfg.printer.spec else {}
-    emit(args, result.to_json() | {"voids": orig.id} | shown, [result.message, *(slip.lines if slip else [])])
+    emit(args, result.to_json() | {"voids": orig.id} | shown, [_(result.message), *(slip.lines if slip else [])])
     return result.exit_code

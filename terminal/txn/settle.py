@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from terminal.i18n.text import _
+from terminal.i18n.text import N_
 from terminal.iso8583 import encode
 from terminal.iso8583.builders import batch_upload_0320, settlement_0500
 from terminal.store import StoreError
@@ -53,8 +53,9 @@ def settle(engine: Engine) -> SettleResult:
     drained = engine.drain_saf(force=True)
     credits, debits = j.batch_totals(batch)   # after the drain: an advice the host declined counts nowhere
     if drained.pending:
-        why = _("NOT SETTLED: {n} message(s) still to reach the host ({error}); try again")
-        return SettleResult(batch, "not_sent", why.format(n=drained.pending, error=drained.error), credits, debits)
+        why = N_("NOT SETTLED: {n} message(s) still to reach the host ({error}); try again", n=drained.pending,
+                 error=drained.error)
+        return SettleResult(batch, "not_sent", why, credits, debits)
     engine.crash.reached("settle_before_write_ahead")
     try:
         sid, stan = j.begin_settlement(batch, credits, debits)
@@ -83,7 +84,7 @@ def _close(engine: Engine, batch: int, credits: tuple[int, int], debits: tuple[i
             up_code, error = _exchange(engine, "0320", fields)
             if up_code not in ("00", "94"):
                 j.end_settlement(sid, "failed", up_code, f"batch upload stopped: {error or up_code}")
-                return SettleResult(batch, "failed", _("NOT SETTLED: batch upload failed; try again"), credits,
+                return SettleResult(batch, "failed", N_("NOT SETTLED: batch upload failed; try again"), credits,
                                     debits, uploaded, up_code)
             uploaded += 1
         stan = j.next_stan()
@@ -92,15 +93,15 @@ def _close(engine: Engine, batch: int, credits: tuple[int, int], debits: tuple[i
                                                                 after_upload=True))
         if code == "95":
             j.end_settlement(sid, "out_of_balance", code, "still out of balance after batch upload")
-            return SettleResult(batch, "out_of_balance", _("OUT OF BALANCE after batch upload: call the acquirer"),
+            return SettleResult(batch, "out_of_balance", N_("OUT OF BALANCE after batch upload: call the acquirer"),
                                 credits, debits, uploaded, code)
     if code == "00":
         j.end_settlement(sid, "closed", code, "batch closed" + (f" after uploading {uploaded}" if uploaded else ""))
         # the live journal keeps only recent batches; "recent" by the terminal's one clock
         j.archive_settled(engine.cfg.journal.keep_days, now=engine.clock.now().utc)
-        return SettleResult(batch, "closed", _("BATCH {batch} CLOSED").format(batch=f"{batch:06d}"), credits, debits,
+        return SettleResult(batch, "closed", N_("BATCH {batch} CLOSED", batch=f"{batch:06d}"), credits, debits,
                             uploaded, code)
     j.end_settlement(sid, "failed", code, error or f"host answered {code}")
-    return SettleResult(batch, "failed", _("NOT SETTLED: {why}; try again").format(
-                            why=error or _("host answered {code}").format(code=code)),
+    return SettleResult(batch, "failed", N_("NOT SETTLED: {why}; try again",
+                            why=error or N_("host answered {code}", code=code)),
                         credits, debits, uploaded, code)

@@ -85,7 +85,7 @@ def slip_of(result: SettleResult, rows: list[TxnRow], *, merchant_id: str, termi
         money = _("this batch's money is not on its way until the batch is settled")
     return SettlementSlip(merchant_id.strip(), terminal_id, result.batch, when, currency, kinds,
                           sum(r.amount for r in sales) - sum(r.amount for r in refunds), brands, keys, closed, answer,
-                          result.message, result.uploaded, money)
+                          _(result.message), result.uploaded, money)
 
 
 def slip_for(result: SettleResult, journal: Journal, cfg: Config, when: dt.datetime) -> SettlementSlip:

@@ -61,3 +61,13 @@ def test_an_operator_error_is_in_chinese_on_stderr_and_english_in_json(posterm):
     assert zh.json["error"]["message"].startswith("no card reader: give --reader SPEC")
     en = posterm("sale", "1.00")
     assert en.code == 2 and en.err.startswith("posterm: no card reader: give --reader SPEC")
+
+
+def test_settlement_json_stays_english_while_its_slip_is_chinese(posterm, tmp_path, host_sim):
+    from tests.fixtures.host import terminal_config
+    cfg = terminal_config(tmp_path, host_sim)
+    posterm("sale", "--reader", "emulated-swipe:magstripe", "1.00", "--config", cfg)
+    r = posterm("settle", "--config", cfg, "--json", "--lang", "zh-CN")
+    assert r.code == 0, r.err
+    assert r.json["message"] == "BATCH 000001 CLOSED"
+    assert "批次 000001 结算成功" in r.json["slip"]   # the slip itself is what the merchant reads
