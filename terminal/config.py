@@ -82,7 +82,7 @@ class JournalConfig:
 class MerchantConfig:
     """[merchant]: who the slip says the customer paid (商户名称, its address, in any script), and when the money
     of a closed batch reaches the merchant's account."""
-    # In the merchant's words, printed on the settlement slip (terminal/txn/settle_slip.py): the acquirer's
+    # In the merchant's words, printed on the settlement slip (terminal/receipt/settlement.py): the acquirer's
     # terms, e.g. T+1.
     settlement_note: str = ""
     # The lines at the top of every receipt (shop name, address), each at most one receipt line (32 display

@@ -66,7 +66,7 @@ def _end_of_day(cfg, driver, out: list[str]) -> tuple[str, dict]:
     from terminal.txn.records import CardInput
     from terminal.txn.engine import Engine
     from terminal.txn.settle import settle
-    from terminal.txn.settle_slip import render, slip_for
+    from terminal.receipt.settlement import render, slip_for
 
     journal = driver.journal
     second = driver.sale("purchase", 500, card_source(parse_reader("emulated-swipe:magstripe")))

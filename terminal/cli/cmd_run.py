@@ -125,9 +125,15 @@ def _serve(args: argparse.Namespace) -> int:
         from terminal.txn.auto_settle import AutoSettle
         from terminal.txn.end_of_day import EndOfDay
         from terminal.txn.engine import Engine
+        from terminal.receipt.settlement import deliver, slip_for
+
+        def settlement_slip(result, when) -> None:   # to the printer, else under the box
+            printed = deliver(cfg, slip_for(result, journal, cfg, when))
+            if printed.lines:
+                display.show_receipt(printed.lines)
         ready.end_of_day = EndOfDay(AutoSettle.from_config(cfg.settlement.auto_at, cfg.settlement.retry_s),
                                     Engine(cfg, journal, link, crash=crashpoints.from_env()), paused=worker.paused,
-                                    show=display.show, show_slip=display.show_receipt)
+                                    show=display.show, show_slip=settlement_slip)
     made = [0]
 
     def sale(amount_minor: int) -> None:

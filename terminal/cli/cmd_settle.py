@@ -29,7 +29,7 @@ def _engine(args: argparse.Namespace):
 
 def run_settle(args: argparse.Namespace) -> int:
     from terminal.txn.settle import settle
-    from terminal.txn.settle_slip import render, slip_for
+    from terminal.receipt.settlement import deliver, render, slip_for
     from terminal.cli.status_line import StatusLine
     cfg, engine = _engine(args)
     status = StatusLine() if StatusLine.wanted(args) else None
@@ -43,13 +43,15 @@ def run_settle(args: argparse.Namespace) -> int:
             status(None, 0.0, 0.0)
         engine.link.close()
     slip = slip_for(r, engine.journal, cfg, engine.clock.now().local)
-    lines = render(slip)
+    lines = render(slip, cfg.receipt.width)
+    delivery = deliver(cfg, slip)   # the printer when [printer] spec names one, else stdout
     promoted = None
     if r.outcome == "closed":
         engine.journal.close()              # a pending bundle may start a new journal (a new terminal id)
         promoted = _promote_bundle(args)
+    shown = delivery.lines or [r.message]   # printed: the operator still reads the outcome
     if promoted:
-        lines = lines + [_("parameter bundle version {version} now in force: {changes}").format(
+        shown = shown + [_("parameter bundle version {version} now in force: {changes}").format(
             version=promoted["version"], changes="; ".join(promoted["changes"]))]
     emit(args, {"batch": r.batch, "outcome": r.outcome, "message": r.message, "credits_count": r.credits[0],
                 "credits_amount": r.credits[1], "debits_count": r.debits[0], "debits_amount": r.debits[1],
@@ -57,7 +59,8 @@ def run_settle(args: argparse.Namespace) -> int:
                 "by_kind": {k: {"count": c.count, "amount": c.amount}
                             for k, c in zip(("sales", "refunds", "voided"), slip.kinds)},
                 "by_brand": {b: {"count": c.count, "amount": c.amount} for b, c in zip(slip.brand_keys, slip.brands)},
-                "settlement_note": slip.money_line, "slip": lines, "bundle_promoted": promoted}, lines)
+                "settlement_note": slip.money_line, "slip": lines, "bundle_promoted": promoted}
+         | delivery.to_json(), shown)
     return r.exit_code
 
 

@@ -17,15 +17,16 @@ from terminal.keypad.screen import Screen
 from terminal.store import StoreError
 from terminal.txn.auto_settle import AutoSettle
 from terminal.txn.engine import Engine
-from terminal.txn.settle import settle
-from terminal.txn.settle_slip import render, slip_for
+from terminal.txn.settle import SettleResult, settle
 
 log = logging.getLogger("terminal.txn.end_of_day")
 
 
 class EndOfDay:
     def __init__(self, schedule: AutoSettle, engine: Engine, *, paused: Callable[[], AbstractContextManager],
-                 show: Callable[[Screen], None], show_slip: Callable[[list[str]], None]) -> None:
+                 show: Callable[[Screen], None], show_slip: Callable[[SettleResult, dt.datetime], None]) -> None:
+        """`show_slip(result, local time)`: print the settlement slip (the receipt layer's, which the caller
+        wires in: it sits above this one)."""
         self.schedule, self.engine = schedule, engine
         self.paused, self.show, self.show_slip = paused, show, show_slip
 
@@ -59,5 +60,5 @@ class EndOfDay:
         log.info("automatic settlement of batch %06d: %s", result.batch, result.message)
         self.schedule.record(done, result.outcome, result.message)
         if result.outcome in ("closed", "out_of_balance"):  # a retry's refusal is on the READY screen, not paper
-            self.show_slip(render(slip_for(result, self.engine.journal, self.engine.cfg, done.local)))
+            self.show_slip(result, done.local)
         return True

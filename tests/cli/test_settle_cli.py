@@ -3,6 +3,7 @@ settlement note, the same slip and its figures in --json, and a config with a ba
 from __future__ import annotations
 
 from tests.fixtures.host import terminal_config
+from tests.receipt.test_settlement import FOOTER, HEADER
 
 NOTE = "T+1: funds reach your account the next working day"
 
@@ -22,14 +23,9 @@ def test_settle_prints_the_slip_with_when_the_money_arrives(posterm, host_sim, t
     r = posterm("settle", "--config", cfg)
     assert r.code == 0, r.err
     lines = r.out.splitlines()
-    assert lines[5].startswith("DATE/TIME    ") and len(lines[5]) == 32
-    del lines[5]
-    assert lines == [
-        "================================",
-        "           SETTLEMENT",
-        "MERCHANT ID      MERCHANT0000001",
-        "TERMINAL ID             TERM0001",
-        "BATCH                     000001",
+    assert lines[6].startswith("DATE/TIME    ") and len(lines[6]) == 32
+    del lines[6]
+    assert lines == HEADER + [
         "--------------------------------",
         "BY KIND         COUNT     AMOUNT",
         "SALES               2  CNY 12.50",
@@ -39,13 +35,7 @@ def test_settle_prints_the_slip_with_when_the_money_arrives(posterm, host_sim, t
         "--------------------------------",
         "BY CARD         COUNT     AMOUNT",
         "VISA                3  CNY 11.50",
-        "--------------------------------",
-        "HOST: 00 approved",
-        "BATCH 000001 CLOSED",
-        "T+1: funds reach your account",
-        "the next working day",
-        "================================",
-    ]
+    ] + FOOTER
     j = posterm("settle", "--config", cfg, "--json").json
     assert (j["outcome"], j["batch"], j["response_code"], j["settlement_note"]) == ("closed", 2, "00", NOTE)
     assert j["by_kind"]["sales"] == {"count": 0, "amount": 0} and j["slip"][-3:-1] == lines[-3:-1]
@@ -56,3 +46,27 @@ def test_a_settlement_note_with_a_control_character_is_refused_at_start(posterm,
     r = posterm("settle", "--config", cfg)
     assert r.code == 2 and "[merchant] settlement_note" in r.err and "expected one line of at most 200" in r.err
     assert host_sim.received == []
+
+
+def test_the_slip_goes_to_the_receipt_printer_and_paper_out_leaves_the_settlement_standing(posterm, host_sim,
+                                                                                            tmp_path):
+    """The emulated ESC/POS printer on a real pty (drivers/emulated/printer_pty.py)."""
+    from drivers.emulated.printer_pty import PrinterPtyEmulator
+    with PrinterPtyEmulator() as printer:
+        cfg = _config(tmp_path, host_sim, NOTE)
+        with open(cfg, "a", encoding="utf-8") as f:
+            f.write(f'[printer]\nspec = "serial:{printer.slave_path}"\n')
+        assert posterm("sale", "10.00", "--reader", "emulated-swipe:magstripe", "--config", cfg).code == 0
+        before = len(printer.jobs())
+        r = posterm("settle", "--config", cfg, "--json")
+        assert r.code == 0 and r.json["outcome"] == "closed" and r.json["printed"] == 1, r.err
+        job = printer.jobs()[before:]
+        assert len(job) == 1 and b"SETTLEMENT" in job[0] and b"T+1: funds reach your account" in job[0]
+        assert b"BATCH 000001 CLOSED" in job[0]
+        printer.paper_out()
+        assert posterm("sale", "2.00", "--reader", "emulated-swipe:magstripe", "--config", cfg).code == 0
+        r = posterm("settle", "--config", cfg)
+        assert r.code == 0, r.err
+        lines = r.out.splitlines()
+        assert lines[0].startswith("SETTLEMENT SLIP NOT PRINTED (") and "the settlement stands as below" in lines[0]
+        assert "BATCH 000002 CLOSED" in lines and "SALES               1   CNY 2.00" in lines

@@ -14,6 +14,7 @@ from terminal.iso8583 import decode
 from terminal.keypad.screen import Screen
 from terminal.link.client import Endpoint, HostLink
 from terminal.store import Journal
+from terminal.receipt.settlement import render, slip_for
 from terminal.txn.auto_settle import AutoSettle, slot_of
 from terminal.txn.clock import Instant, ManualClock
 from terminal.txn.end_of_day import EndOfDay
@@ -37,7 +38,9 @@ def _terminal(host, tmp_path, clock: ManualClock):
 def _end_of_day(engine: Engine, shown: list, slips: list) -> EndOfDay:
     cfg = engine.cfg.settlement
     return EndOfDay(AutoSettle.from_config(cfg.auto_at, cfg.retry_s), engine, paused=nullcontext,
-                    show=shown.append, show_slip=slips.append)
+                    show=shown.append,
+                    show_slip=lambda result, when: slips.append(render(slip_for(result, engine.journal, engine.cfg,
+                                                                                when))))
 
 
 def _mtis(host) -> list[str]:
@@ -77,7 +80,7 @@ def test_fires_once_at_the_time_after_the_reversal_and_retries_after_a_host_fail
     assert _mtis(host_sim)[base:] == ["0401", "0500", "0500"]
     assert e.journal.current_batch() == 2 and eod.ready_screen(READY) == READY
     [slip] = slips
-    assert slip[4] == "BATCH                     000001" and slip[5] == "DATE/TIME    2026-11-30 23:31:00"
+    assert slip[5] == "BATCH                     000001" and slip[6] == "DATE/TIME    2026-11-30 23:31:00"
     assert "SALES               1  CNY 10.00" in slip and "BATCH 000001 CLOSED" in slip
 
     # nothing more that night or the next day, until the next 23:30 (after a sale of the new day)

@@ -7,25 +7,30 @@ any fault, a batch that was never settled, or settled after the acquirer's cut-o
 whether this batch's money is on its way, and when it arrives (`[merchant] settlement_note`, e.g. T+1).
 
 Two parts, so the layout can change without touching the figures: `slip_of` builds the content (a value:
-numbers and words, nothing laid out), `render` lays it out in columns for 58 mm paper (32 columns) or 80 mm
-(48). Labels go through `_()`; widths are counted in display columns (terminal/i18n/width.py), so Chinese
-labels line up.
+numbers and words, nothing laid out), `render` lays it out with the receipts' layout (terminal/receipt/
+layout.py) for 58 mm paper (32 columns) or 80 mm (48), `[receipt] width`. Labels go through `_()`; columns are
+counted as printed, so Chinese labels line up. `deliver` sends it where the sale slips go: the receipt printer
+when `[printer] spec` names one, else the screen or stdout.
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from terminal.card.brand import brand_of
 from terminal.i18n.dates import format_datetime
 from terminal.i18n.money import format_amount
 from terminal.i18n.text import _
-from terminal.i18n.width import center, rjust, row, wrap
+from terminal.i18n.width import rjust
 from terminal.iso8583.response_codes import lookup
 from terminal.config import Config
+from terminal.receipt.layout import center, pair, rule, wrap
+from terminal.receipt.output import Delivery
 from terminal.store import Journal, TxnRow
 from terminal.txn.settle import SettleResult
 
+log = logging.getLogger("terminal.receipt")
 BRAND_ORDER = ("UNIONPAY", "VISA", "MASTERCARD", "AMEX", "JCB", "DISCOVER", "DINERS", "OTHER")
 
 
@@ -38,6 +43,7 @@ class Count:
 
 @dataclass(frozen=True)
 class SettlementSlip:
+    merchant_name: str         # [merchant] name ('' prints no line)
     merchant_id: str
     terminal_id: str
     batch: int
@@ -59,7 +65,7 @@ def _brand_word(brand: str) -> str:
 
 
 def slip_of(result: SettleResult, rows: list[TxnRow], *, merchant_id: str, terminal_id: str, currency: str,
-            when: dt.datetime, settlement_note: str) -> SettlementSlip:
+            when: dt.datetime, settlement_note: str, merchant_name: str = "") -> SettlementSlip:
     """The slip's content from the settlement's result and the batch's rows (Batches.slip_rows)."""
     counted = [r for r in rows if r.state != "voided"]
     sales = [r for r in counted if r.kind == "purchase"]
@@ -83,7 +89,7 @@ def slip_of(result: SettleResult, rows: list[TxnRow], *, merchant_id: str, termi
         money = settlement_note or _("funds reach your account as your acquirer's settlement terms say")
     else:
         money = _("this batch's money is not on its way until the batch is settled")
-    return SettlementSlip(merchant_id.strip(), terminal_id, result.batch, when, currency, kinds,
+    return SettlementSlip(merchant_name.strip(), merchant_id.strip(), terminal_id, result.batch, when, currency, kinds,
                           sum(r.amount for r in sales) - sum(r.amount for r in refunds), brands, keys, closed, answer,
                           _(result.message), result.uploaded, money)
 
@@ -92,31 +98,51 @@ def slip_for(result: SettleResult, journal: Journal, cfg: Config, when: dt.datet
     """The slip of a settlement just made on `journal` with parameters `cfg`."""
     return slip_of(result, journal.batches.slip_rows(result.batch), merchant_id=cfg.terminal.merchant_id,
                    terminal_id=cfg.terminal.id, currency=cfg.terminal.currency, when=when,
-                   settlement_note=cfg.merchant.settlement_note)
+                   settlement_note=cfg.merchant.settlement_note, merchant_name=cfg.merchant.name)
 
 
-def _table(title: str, counts: tuple[Count, ...], currency: str, width: int) -> list[str]:
-    head = row(title, f"{rjust(_('COUNT'), 5)} {rjust(_('AMOUNT'), 10)}", width)
-    return [head] + [row(c.label, f"{c.count:>5} {rjust(format_amount(c.amount, currency), 10)}", width)
-                     for c in counts]
+def _table(title: str, counts: tuple[Count, ...], currency: str, columns: int) -> list[str]:
+    head = pair(title, f"{rjust(_('COUNT'), 5)} {rjust(_('AMOUNT'), 10)}", columns)
+    return head + [line for c in counts
+                   for line in pair(c.label, f"{c.count:>5} {rjust(format_amount(c.amount, currency), 10)}", columns)]
 
 
-def render(slip: SettlementSlip, width: int = 32) -> list[str]:
-    """The slip as lines of at most `width` display columns."""
-    title = _("SETTLEMENT")
-    lines = ["=" * width, center(title, width).rstrip(),
-             row(_("MERCHANT ID"), slip.merchant_id, width), row(_("TERMINAL ID"), slip.terminal_id, width),
-             row(_("BATCH"), f"{slip.batch:06d}", width),
-             row(_("DATE/TIME"), format_datetime(slip.when), width), "-" * width]
-    lines += _table(_("BY KIND"), slip.kinds, slip.currency, width)
-    lines.append(row(_("NET"), format_amount(slip.net, slip.currency), width))
-    lines.append("-" * width)
-    lines += _table(_("BY CARD"), slip.brands, slip.currency, width) if slip.brands else [_("no card sales")]
-    lines.append("-" * width)
-    lines += wrap(_("HOST: {answer}").format(answer=slip.host_answer), width)
+def render(slip: SettlementSlip, columns: int = 32) -> list[str]:
+    """The slip as lines of at most `columns` printed columns (32 on 58 mm paper, 48 on 80 mm: [receipt]
+    width), through the receipts' layout (terminal/receipt/layout.py)."""
+    lines = [rule(columns, "="), center(_("SETTLEMENT"), columns)]
+    if slip.merchant_name:
+        lines += pair(_("MERCHANT NAME"), slip.merchant_name, columns)
+    lines += pair(_("MERCHANT ID"), slip.merchant_id, columns) + pair(_("TERMINAL ID"), slip.terminal_id, columns)
+    lines += pair(_("BATCH"), f"{slip.batch:06d}", columns) + pair(_("DATE/TIME"), format_datetime(slip.when), columns)
+    lines.append(rule(columns))
+    lines += _table(_("BY KIND"), slip.kinds, slip.currency, columns)
+    lines += pair(_("NET"), format_amount(slip.net, slip.currency), columns)
+    lines.append(rule(columns))
+    lines += _table(_("BY CARD"), slip.brands, slip.currency, columns) if slip.brands else [_("no card sales")]
+    lines.append(rule(columns))
+    lines += wrap(_("HOST: {answer}").format(answer=slip.host_answer), columns)
     if slip.uploaded:
-        lines.append(_("batch upload: {n} transaction(s)").format(n=slip.uploaded))
-    lines += wrap(slip.outcome_line, width)
-    lines += wrap(slip.money_line, width)
-    lines.append("=" * width)
+        lines += wrap(_("batch upload: {n} transaction(s)").format(n=slip.uploaded), columns)
+    lines += wrap(slip.outcome_line, columns)
+    lines += wrap(slip.money_line, columns)
+    lines.append(rule(columns, "="))
     return lines
+
+
+def deliver(cfg: Config, slip: SettlementSlip) -> Delivery:
+    """The slip to the receipt printer when `[printer] spec` names one, else its lines for the screen/stdout.
+    A printer that fails changes nothing of the settlement (the host has closed the batch or not, whatever the
+    paper does): the operator is told, and the slip goes to the screen so its figures are not lost."""
+    lines = render(slip, cfg.receipt.width)
+    if not cfg.printer.spec:
+        return Delivery(lines)
+    from drivers.printer.errors import PrinterError
+    from drivers.printer.escpos import EscposPrinter
+    try:
+        EscposPrinter(cfg.printer.spec).print_copies([lines])
+    except PrinterError as e:
+        log.warning("batch %06d: settlement slip not printed: %s", slip.batch, e)
+        return Delivery([_("SETTLEMENT SLIP NOT PRINTED ({why}): the settlement stands as below").format(why=e)]
+                        + lines, 0, str(e))
+    return Delivery([], 1)

@@ -16,7 +16,7 @@ from terminal.txn.engine import Engine
 from terminal.txn.records import CardInput
 from terminal.txn.settle import settle
 from terminal.i18n.width import width as width_of
-from terminal.txn.settle_slip import render, slip_for
+from terminal.receipt.settlement import render, slip_for
 
 VISA = CardInput("901", "476173******0010", track2="4761739001010010=30121010000000000")
 MASTERCARD = CardInput("901", "541333******0434", track2="5413330089010434=30121010000000000")
@@ -49,15 +49,27 @@ def _slip(e: Engine) -> list[str]:
     return render(slip_for(r, e.journal, e.cfg, e.clock.now().local))
 
 
+# The head of the first batch's slip with the demo merchant (the date/time follows it).
+HEADER = ["================================",
+          "           SETTLEMENT",
+          "MERCHANT NAME POSTERM DEMO STORE",
+          "MERCHANT ID      MERCHANT0000001",
+          "TERMINAL ID             TERM0001",
+          "BATCH                     000001"]
+
+# ... and the foot of a closed batch's slip with the T+1 note.
+FOOTER = ["--------------------------------",
+          "HOST: 00 approved",
+          "BATCH 000001 CLOSED",
+          "T+1: funds reach your account",
+          "the next working day",
+          "================================"]
+
+
 def test_the_slip_of_a_closed_batch(host_sim, tmp_path):
     e = _engine(host_sim, tmp_path)
     _day_of_sales(e)
-    assert _slip(e) == [
-        "================================",
-        "           SETTLEMENT",
-        "MERCHANT ID      MERCHANT0000001",
-        "TERMINAL ID             TERM0001",
-        "BATCH                     000001",
+    assert _slip(e) == HEADER + [
         "DATE/TIME    2026-11-30 23:30:05",
         "--------------------------------",
         "BY KIND         COUNT     AMOUNT",
@@ -70,13 +82,7 @@ def test_the_slip_of_a_closed_batch(host_sim, tmp_path):
         "UNIONPAY            2   CNY 9.34",
         "VISA                1  CNY 10.00",
         "MASTERCARD          1   CNY 7.25",
-        "--------------------------------",
-        "HOST: 00 approved",
-        "BATCH 000001 CLOSED",
-        "T+1: funds reach your account",
-        "the next working day",
-        "================================",
-    ]
+    ] + FOOTER
 
 
 def test_a_failed_settlement_says_the_money_is_not_on_its_way(host_sim, tmp_path):
@@ -107,6 +113,7 @@ def test_the_slip_in_chinese_lines_up_in_display_columns(host_sim, tmp_path):
     assert lines == [
         "================================",
         "             结算单",
+        "商户名称      POSTERM DEMO STORE",
         "商户编号         MERCHANT0000001",
         "终端编号                TERM0001",
         "批次号                    000001",
@@ -128,4 +135,4 @@ def test_the_slip_in_chinese_lines_up_in_display_columns(host_sim, tmp_path):
         "T+1：次日到账",
         "================================",
     ]
-    assert {width_of(line) for line in lines[2:18]} == {32}   # every column row fills the paper exactly
+    assert {width_of(line) for line in lines[2:19]} == {32}   # every column row fills the paper exactly
