@@ -110,7 +110,7 @@ def run_drill(args: argparse.Namespace) -> int:
         attempt = Attempt(outcome, message, tuple(e.input for e in keys),
                           tuple(e.input for e in keys if e.action.startswith("refused")),
                           any(e.input == "CANCEL" and e.before is State.PROCESSING for e in audit),
-                          tuple(host.sent()), tcfg.host.timeout_s)
+                          tuple(host.sent()))
     verdict = review(drill, attempt)
     entry = {"at": dt.datetime.now().astimezone().isoformat(timespec="seconds"), "drill": drill.name,
              "outcome": outcome, "message": str(message), "keys": list(attempt.keys), "host": list(attempt.host),

@@ -34,7 +34,6 @@ class Attempt:
     refused: tuple[str, ...]        # keys the keypad refused ('CLEAR' with nothing to clear)
     cancel_while_processing: bool   # CANCEL pressed while the host had the request
     host: tuple[str, ...]           # 0200, 0400/17 ...
-    timeout_s: float
 
 
 @dataclass(frozen=True)
@@ -58,9 +57,9 @@ DRILLS: dict[str, Drill] = {d.name: d for d in (
              "watch what the terminal does."),
           "emulated:visa", pull_card=True, script="1,2,3,4,ENTER,ENTER"),
     Drill("network-drop", N_("The network drops in the middle of a sale"),
-          N_("Key in 8.00 and press ENTER twice. The request leaves, and the answer never comes back: watch "
-             "what the terminal does, and do not tell the customer they have paid."),
-          "emulated-swipe:magstripe", rules=("mti=0200:drop:times=1",), host_timeout_s=3,
+          N_("Key in 8.00 and press ENTER twice. The request leaves, then the network drops before the answer "
+             "comes back: watch what the terminal does, and do not tell the customer they have paid."),
+          "emulated-swipe:magstripe", rules=("mti=0200:close:times=1",), host_timeout_s=3,
           script="8,0,0,ENTER,ENTER"),
     Drill("chip-swiped", N_("A chip card swiped"),
           N_("Key in 20.00 and press ENTER twice. The customer swipes a chip card: read what the terminal asks."),
@@ -118,8 +117,8 @@ def _card_pulled(a: Attempt) -> Review:
 
 def _network_drop(a: Attempt) -> Review:
     reversed_ = a.outcome in ("reversed", "reversal_pending")
-    did = [_("The request left and no answer came within {seconds} s. The terminal reversed it: {message}. The "
-             "host received: {sent}.", seconds=f"{a.timeout_s:g}", message=_(a.message), sent=_sent(a))]
+    did = [_("The request left, then the connection dropped before any answer came back. The terminal reversed "
+             "the sale: {message}. The host received: {sent}.", message=_(a.message), sent=_sent(a))]
     why = [_("Without an answer the terminal cannot know whether the bank approved. It never guesses: it "
              "reverses, so the customer is not charged for a sale nobody saw approved. Make the sale again. A "
              "reversal that cannot be delivered yet is kept and sent when the host is back (posterm saf status).")]
