@@ -165,18 +165,14 @@ class _Window:
         return min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** entry.attempts)
 
     def receive(self) -> None:
-        wait = max(0.0, min(f.deadline for f in self.flights.values()) - self.clock.monotonic())
+        now = self.clock.monotonic()
+        wait = max(0.0, min(f.deadline for f in self.flights.values()) - now)
         try:
             frames = self.link.receive_any(wait)
         except ResponseTimeout:
-            before = len(self.flights)
-            self.lost_by_now()
-            if len(self.flights) == before and self.flights:
-                # The link waited the earliest deadline out in real time, but the terminal's clock has not
-                # moved (a ManualClock between its steps): that flight is lost all the same, or this loops.
-                key = min(self.flights, key=lambda k: self.flights[k].deadline)
-                f = self.flights.pop(key)
-                self.lost(f, f"no answer to the {f.request.mti} within {self.cfg.host.timeout_s:g} s")
+            # by the link's own wait, not by reading the clock again: a simulated or manual clock need not
+            # move while a real socket waits, and every timeout must settle at least the earliest flight
+            self.lost_by(now + wait)
             return
         except LinkError as e:
             self.fail_all(str(e))
@@ -209,9 +205,9 @@ class _Window:
             self.still_pending(flight.entry, flight.txn, outcome)
         return True
 
-    def lost_by_now(self) -> None:
-        now = self.clock.monotonic()
-        for key in [k for k, f in self.flights.items() if f.deadline <= now]:
+    def lost_by(self, when: float) -> None:
+        """Every flight whose deadline is `when` or earlier has lost its answer."""
+        for key in [k for k, f in self.flights.items() if f.deadline <= when + 1e-9]:
             f = self.flights.pop(key, None)
             if f is not None:  # a fail_all of an earlier one may have settled it already
                 self.lost(f, f"no answer to the {f.request.mti} within {self.cfg.host.timeout_s:g} s")
