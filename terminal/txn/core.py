@@ -442,6 +442,7 @@ class SaleCore:
         self._asking: risk_rules.Finding | None = None
         self._resume: Callable[[], tuple[list[Effect], Phase]] | None = None
         self._listed: risk_rules.Finding | None = None       # the kernel found the card on the exception file
+        self._absent = ""                                     # why the card was not presented again
 
     def start(self, now: Instant) -> list[Effect]:
         self.started = now
@@ -717,12 +718,14 @@ class SaleCore:
         return self._kernel_step(self.kernel.card_presented_again(True), P.COMPLETING)
 
     def _kernel_not_presented_again(self, event: CardNotPresentedAgain, now: Instant):
+        self._absent = event.reason
         return self._kernel_step(self.kernel.card_presented_again(False), P.COMPLETING)
 
     def _online_end(self, outcome: Outcome) -> list[Effect]:
         """The journal keeps what a second tap delivered (the dialect has no message for it)."""
         noted = outcome.issuer_update and self.row_id is not None
-        return ([Annotate(self.row_id, f"issuer update {outcome.issuer_update}")] if noted else []) + \
+        why = f" ({self._absent})" if self._absent else ""
+        return ([Annotate(self.row_id, f"issuer update {outcome.issuer_update}{why}")] if noted else []) + \
             self._online_verdict(outcome)
 
     def _online_verdict(self, outcome: Outcome) -> list[Effect]:

@@ -20,7 +20,8 @@ from terminal.txn import core as c
 from terminal.txn.cards import ChipReader
 from terminal.txn.emv_params import emv_config
 from terminal.txn.loop import Driver
-from tests.fixtures.host import host_address, terminal_config
+from terminal.iso8583 import decode
+from tests.fixtures.host import MAC_KEY, host_address, terminal_config
 
 WAIT = 20.0
 AID = bytes.fromhex("A0000000031010")
@@ -34,7 +35,9 @@ def wait_until(check, what: str, limit_s: float = WAIT) -> None:
         time.sleep(0.02)
 
 
-def test_second_tap_delivers_the_issuer_script_through_pcscd(pcsc_stack, host_sim, tmp_path):
+def tap_with_issuer_update(pcsc_stack, host_sim, tmp_path, *, comes_back: bool, card_timeout_s: float = WAIT):
+    """One sale; the customer takes the card away once the request is at the host (which answers after 3 s,
+    with an APPLICATION BLOCK script) and, when `comes_back`, taps it again once the terminal asks."""
     card = VirtualEmvCard(replace(card_image("contactless"), ctq=b"\x00\x40"))   # CTQ: takes issuer update
     server = pcsc_stack.serve(card, contactless=True)
     host_sim.rules.append(parse_rule("mti=0200:script=block:delay=3"))   # time to take the card away
@@ -48,21 +51,26 @@ def test_second_tap_delivers_the_issuer_script_through_pcscd(pcsc_stack, host_si
     seen: dict[str, object] = {}
 
     def customer() -> None:
-        """Takes the card away once the request is at the host, taps it again when the terminal asks."""
         try:
             wait_until(lambda: host_sim.received, "the 0200 at the host")
             pcsc_stack.remove(server)
             wait_until(lambda: driver.last_core is not None and driver.last_core.phase is c.Phase.PRESENT_AGAIN,
                        "the terminal to ask for the card again")
             seen["asked_with"] = len(trace)
-            server.insert(card)
+            if comes_back:
+                server.insert(card)
         except BaseException as e:   # reported by the main thread
             seen["error"] = e
     helper = threading.Thread(target=customer, daemon=True)
     helper.start()
-    result = driver.sale("purchase", 1234, ChipReader(lambda: pcsc.open_spec("pcsc", timeout=WAIT)))
+    result = driver.sale("purchase", 1234, ChipReader(lambda: pcsc.open_spec("pcsc", timeout=card_timeout_s)))
     helper.join(WAIT)
     assert "error" not in seen, seen.get("error")
+    return result, card, journal, trace, seen
+
+
+def test_second_tap_delivers_the_issuer_script_through_pcscd(pcsc_stack, host_sim, tmp_path):
+    result, card, journal, trace, seen = tap_with_issuer_update(pcsc_stack, host_sim, tmp_path, comes_back=True)
 
     assert (result.outcome, result.entry_mode) == ("approved", "071")
     first_tap = [n for n, _, _ in trace[:seen["asked_with"]]]
@@ -75,3 +83,13 @@ def test_second_tap_delivers_the_issuer_script_through_pcscd(pcsc_stack, host_si
     assert [str(s) for _, s, _ in events][-2:] == ["approved", "approved"]
     assert events[-1][2] == ("issuer update delivered on the second tap: EXTERNAL AUTHENTICATE 9000, "
                              "9F5B 2000000001")
+
+
+def test_card_not_presented_again_leaves_the_sale_approved_through_pcscd(pcsc_stack, host_sim, tmp_path):
+    result, card, journal, trace, seen = tap_with_issuer_update(pcsc_stack, host_sim, tmp_path, comes_back=False,
+                                                                card_timeout_s=2)
+    assert result.outcome == "approved" and result.message == "APPROVED"
+    assert len(trace) == seen["asked_with"] and not card.blocked          # nothing more reached the card
+    assert [decode(m, MAC_KEY).mti for m in host_sim.received] == ["0200"]   # no reversal, no advice
+    assert journal.events(result.id)[-1][2] == ("issuer update not delivered: the card was not presented again "
+                                                "(no card within the card timeout)")

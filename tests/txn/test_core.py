@@ -398,7 +398,8 @@ def test_row__PRESENT_AGAIN__CardNotPresentedAgain(tmp_path):
     t = issuer_update_trip(tmp_path)
     effects = t.feed(c.CardNotPresentedAgain("no card within the card timeout"))
     assert t.core.phase is c.Phase.DONE and effects == [
-        c.Annotate(7, "issuer update not delivered: the card was not presented again"), c.Finish("APPROVED")]
+        c.Annotate(7, "issuer update not delivered: the card was not presented again (no card within the card "
+                      "timeout)"), c.Finish("APPROVED")]
 
 
 def test_row__PRESENT_AGAIN__OperatorCancelled(tmp_path):
