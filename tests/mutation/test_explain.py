@@ -100,3 +100,58 @@ def test_local_minute_reads_journal_timestamps_and_keeps_what_it_cannot_read(mon
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_each_ending_names_its_cause_exactly(terminal, english):
+    j = terminal.journal
+    declined = terminal.driver.sale("purchase", 1300, swipe())
+    assert explain(j.txn(declined.id), j) == "declined by the host: 51 insufficient funds"
+    terminal.net.faults.response_lost = 1.0
+    lost = terminal.driver.sale("purchase", 1234, swipe())
+    terminal.net.faults.response_lost = 0.0
+    terminal.driver.drain(force=True)
+    [(_at, state, why)] = [e for e in j.events(lost.id) if e[1] is TxnState.REVERSAL_PENDING]
+    assert why == "sim: no response within 30 s: outcome unknown"
+    assert explain(j.txn(lost.id), j) == f"reversed, customer not charged ({why})"
+    sale = terminal.driver.sale("purchase", 500, swipe())
+    Engine.of(terminal.driver).sale("void", 500, CardInput("901", "476173******0010"), original=j.txn(sale.id))
+    voided_by = [reason for _at, st, reason in j.events(sale.id) if st is TxnState.VOIDED][0]
+    assert explain(j.txn(sale.id), j) == f"voided ({voided_by}): removed from the batch, customer not charged"
+    row = j.begin(kind="purchase", proc_code="000000", amount=10, currency="156", local_time=terminal.clock.now().local,
+                  transmitted="", entry_mode="901", masked_pan="476173******0010", state=TxnState.NOT_SENT,
+                  reason="host unreachable", message="")
+    assert explain(j.txn(row.id), j) == "not sent, customer not charged (host unreachable)"
+    row = j.begin(kind="purchase", proc_code="000000", amount=10, currency="156", local_time=terminal.clock.now().local,
+                  transmitted="", entry_mode="901", masked_pan="476173******0010", state=TxnState.NOT_SENT,
+                  reason="blocked", message="NOT SENT: reversal of STAN 000009 still waiting for the host")
+    assert explain(j.txn(row.id), j) == ("not sent, customer not charged (NOT SENT: reversal of STAN 000009 still "
+                                         "waiting for the host)")
+
+
+def test_an_advice_delivered_and_one_given_up(terminal, english):
+    j = terminal.journal
+    chip = CardInput("051", "476173******0010", pan="4761739001010010", expiry="3112", psn="01",
+                     icc=bytes.fromhex("9F2608A1B2C3D4E5F607189F270140"))
+    delivered = Engine.of(terminal.driver).approve_offline("purchase", 100, chip, "Y1")
+    terminal.driver.drain(force=True)
+    assert j.txn(delivered.id).state is TxnState.OFFLINE_APPROVED
+    assert explain(j.txn(delivered.id), j) == "approved offline by the chip; the host is told by an advice"
+    given_up = Engine.of(terminal.driver).approve_offline("purchase", 100, chip, "Y1")
+    [entry] = j.saf_pending()
+    j.saf_done(entry, TxnState.NEEDS_ATTENTION, "advice undelivered after 72 h", state="needs_attention")
+    assert explain(j.txn(given_up.id), j) == ("NEEDS ATTENTION: the host could not be told; call the acquirer "
+                                              "with this STAN")
+
+
+def test_recovery_says_what_it_did_to_the_row(terminal, english):
+    j = terminal.journal
+    row = j.begin(kind="purchase", proc_code="000000", amount=10, currency="156", local_time=terminal.clock.now().local,
+                  transmitted="1201093000", entry_mode="901", masked_pan="476173******0010", psn=None,
+                  original_id=None, tsc=None)
+    assert terminal.driver.recover() == [row.id]
+    after = j.txn(row.id)
+    assert (after.state, after.message) == (TxnState.REVERSAL_PENDING, "NO RESPONSE: reversing, customer not charged")
+    assert j.events(row.id)[-1][2] == "terminal restarted before the outcome was recorded: outcome unknown"
+    [entry] = j.saf_pending()
+    assert (entry.kind, entry.reason_code, entry.txn_id) == ("reversal", "68", row.id)
+    assert terminal.driver.recover() == []      # nothing left sending: a second start queues nothing more
