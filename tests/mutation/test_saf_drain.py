@@ -75,3 +75,74 @@ def test_an_unreachable_host_counts_no_attempt_and_says_why(terminal):
     assert report.error == "sim: host unreachable (outage)"
     [entry] = terminal.journal.saf_pending()
     assert (entry.attempts, entry.last_error) == (1, "sim: host unreachable (outage)")
+
+
+def test_every_crash_point_of_a_sale_and_its_reversal_is_reached_in_order(terminal):
+    from terminal.txn.crashpoints import CrashPoints
+    seen: list[str] = []
+    terminal.driver.crash = CrashPoints(seen.append)
+    lost_sale(terminal)
+    assert seen == ["before_write_ahead", "after_write_ahead", "after_send", "after_response",
+                    "saf_before_attempt", "saf_after_attempt", "saf_after_send"]
+    seen.clear()
+    terminal.driver.drain(force=True)
+    assert seen == ["saf_before_attempt", "saf_after_attempt", "saf_after_send"]
+
+
+def test_an_entry_out_of_attempts_needs_attention_and_the_next_one_still_goes(terminal):
+    from dataclasses import replace
+    cfg = terminal.driver.cfg
+    terminal.driver.cfg = replace(cfg, saf=replace(cfg.saf, max_attempts=1))
+    first = lost_sale(terminal)                       # its one attempt used by the sale's own drain
+    second = refused_reversal(terminal)               # attempt 1 cut: in backoff
+    terminal.clock.advance(5.0)
+    report = terminal.driver.drain()
+    j = terminal.journal
+    assert j.txn(first.id).state is TxnState.NEEDS_ATTENTION
+    assert j.events(first.id)[-1][2] == "reversal undelivered after 1 attempts"
+    assert [e.state for e in j.saf_all()] == ["needs_attention", "needs_attention"]
+    assert (report.delivered, report.pending) == (0, 0)
+    assert second.state is TxnState.REVERSAL_PENDING
+
+
+def test_backoff_doubles_with_each_attempt(terminal):
+    row = refused_reversal(terminal)
+    [entry] = terminal.journal.saf_pending()
+    start = terminal.clock.now().epoch
+    assert (entry.attempts, entry.next_at) == (1, start + 5.0)
+    terminal.clock.advance(5.0)
+    terminal.net.faults.reset_before_host = 1.0
+    terminal.driver.drain()
+    [entry] = terminal.journal.saf_pending()
+    assert (entry.attempts, entry.next_at) == (2, start + 5.0 + 10.0)
+    assert row.id == entry.txn_id
+
+
+def test_a_refused_connect_moves_the_next_try_and_leaves_the_rest_untried(terminal):
+    first = refused_reversal(terminal)
+    second = refused_reversal(terminal)               # its drain cut the first's second attempt: the second untried
+    terminal.clock.advance(10.0)
+    terminal.net.down = True
+    now = terminal.clock.now().epoch
+    report = terminal.driver.drain()
+    a, b = terminal.journal.saf_pending()
+    assert (a.txn_id, a.attempts, a.last_error, a.next_at) == (first.id, 2, "sim: host unreachable (outage)", now + 20.0)
+    assert (b.txn_id, b.attempts, b.last_error) == (second.id, 0, "")   # nothing overtakes the first
+    assert (report.pending, report.reversals_pending, report.blocking_stan) == (2, 2, first.stan)
+
+
+def test_an_advice_the_host_refuses_stays_and_the_next_advice_still_goes(terminal):
+    from terminal.txn.engine import Engine
+    from terminal.txn.records import CardInput
+    chip = CardInput("051", "476173******0010", pan="4761739001010010", expiry="3112", psn="01",
+                     icc=bytes.fromhex("9F2608A1B2C3D4E5F607189F270140"))
+    engine = Engine.of(terminal.driver)
+    refused, accepted = (engine.approve_offline("purchase", n, chip, "Y1") for n in (100, 200))
+    terminal.host.force["0220"] = "96"
+    report = terminal.driver.drain(force=True)
+    assert [m for m, _ in terminal.host.received] == ["0220", "0220"]
+    assert (report.delivered, report.pending, report.error) == (0, 2, "host answered 96 to the 0220")
+    assert [e.last_error for e in terminal.journal.saf_pending()] == ["host answered 96 to the 0220"] * 2
+    del terminal.host.force["0220"]
+    terminal.driver.drain(force=True)
+    assert [terminal.journal.txn(t.id).state for t in (refused, accepted)] == [TxnState.OFFLINE_APPROVED] * 2
