@@ -146,3 +146,87 @@ def test_an_advice_the_host_refuses_stays_and_the_next_advice_still_goes(termina
     del terminal.host.force["0220"]
     terminal.driver.drain(force=True)
     assert [terminal.journal.txn(t.id).state for t in (refused, accepted)] == [TxnState.OFFLINE_APPROVED] * 2
+
+
+def in_doubt(terminal):
+    j = terminal.journal
+    row = j.begin(kind="purchase", proc_code="000000", amount=10, currency="156", local_time=terminal.clock.now().local,
+                  transmitted="1201093000", entry_mode="901", masked_pan="476173******0010", psn=None,
+                  original_id=None, tsc=None)
+    terminal.driver.recover()
+    return row
+
+
+def test_a_delivery_is_recorded_even_when_the_next_entry_is_given_up(terminal):
+    from dataclasses import replace
+    cfg = terminal.driver.cfg
+    terminal.driver.cfg = replace(cfg, saf=replace(cfg.saf, max_attempts=1))
+    first, second = in_doubt(terminal), in_doubt(terminal)
+    entry = [e for e in terminal.journal.saf_pending() if e.txn_id == second.id][0]
+    terminal.journal.saf_record(attempt=(entry.id, 0.0))          # the second has used its one attempt
+    terminal.driver.drain(force=True)
+    assert terminal.journal.txn(first.id).state is TxnState.REVERSED
+    assert terminal.journal.txn(second.id).state is TxnState.NEEDS_ATTENTION
+
+
+def test_a_delivery_is_recorded_even_when_the_host_then_goes_away(terminal):
+    first, second = in_doubt(terminal), in_doubt(terminal)
+    terminal.host.on_request = lambda m: setattr(terminal.net, "down", True)   # unreachable right after the first
+    terminal.driver.drain(force=True)
+    assert terminal.journal.txn(first.id).state is TxnState.REVERSED
+    assert terminal.journal.txn(second.id).state is TxnState.REVERSAL_PENDING
+
+
+def test_a_reversal_the_host_refuses_holds_everything_behind_it(terminal):
+    first, second = in_doubt(terminal), in_doubt(terminal)
+    terminal.host.force["0400"] = "96"
+    report = terminal.driver.drain(force=True)
+    assert [m for m, _ in terminal.host.received] == ["0400"]
+    assert (report.pending, report.error) == (2, "host answered 96 to the 0400")
+
+
+def test_the_reversal_names_the_sales_rrn_and_the_advice_ack_gives_the_advice_its_own(terminal):
+    from terminal.txn.engine import Engine
+    from terminal.txn.records import CardInput
+    seen = []
+    terminal.host.on_request = seen.append
+    lost = lost_sale(terminal)            # the host approved; the answer was lost: the row has no RRN
+    j = terminal.journal
+    j.db.conn.execute("UPDATE txn SET rrn='000000000777' WHERE id=?", (lost.id,))   # as if it had one
+    sale = terminal.driver.sale("purchase", 500, swipe())                           # clears the reversal first
+    assert [m.fields.get(37) for m in seen if m.mti in ("0400", "0401")][-1] == "000000000777"
+    assert j.txn(lost.id).rrn == "000000000777"           # a reversal's acknowledgement leaves the RRN alone
+    chip = CardInput("051", "476173******0010", pan="4761739001010010", expiry="3112", psn="01",
+                     icc=bytes.fromhex("9F2608A1B2C3D4E5F607189F270140"))
+    advice = Engine.of(terminal.driver).approve_offline("purchase", 100, chip, "Y1")
+    terminal.driver.drain(force=True)
+    assert j.txn(advice.id).rrn == terminal.host.charges[-1].rrn and j.txn(advice.id).rrn
+    assert j.txn(sale.id).state is TxnState.APPROVED
+
+
+def test_expiry_is_strictly_after_expiry_h(terminal):
+    from dataclasses import replace
+    cfg = terminal.driver.cfg
+    terminal.driver.cfg = replace(cfg, saf=replace(cfg.saf, expiry_h=1.0))
+    terminal.net.down = True
+    row = in_doubt(terminal)
+    terminal.clock.advance(3600.0)
+    terminal.driver.drain(force=True)
+    assert terminal.journal.txn(row.id).state is TxnState.REVERSAL_PENDING
+    terminal.clock.advance(1.0)
+    terminal.driver.drain(force=True)
+    assert terminal.journal.txn(row.id).state is TxnState.NEEDS_ATTENTION
+    assert terminal.journal.events(row.id)[-1][2] == "reversal undelivered after 1 h"
+
+
+def test_an_advice_whose_card_data_is_gone_needs_attention(terminal):
+    from terminal.txn.engine import Engine
+    from terminal.txn.records import CardInput
+    chip = CardInput("051", "476173******0010", pan="4761739001010010", expiry="3112", psn="01",
+                     icc=bytes.fromhex("9F2608A1B2C3D4E5F607189F270140"))
+    advice = Engine.of(terminal.driver).approve_offline("purchase", 100, chip, "Y1")
+    terminal.journal.db.conn.execute("UPDATE saf SET sealed=NULL")
+    terminal.driver.drain(force=True)
+    assert terminal.journal.txn(advice.id).state is TxnState.NEEDS_ATTENTION
+    assert terminal.journal.events(advice.id)[-1][2] == (f"advice cannot be built: advice of transaction "
+                                                         f"{advice.id} has no card data left")
