@@ -83,6 +83,24 @@ class ReadyScreen:
             self.show(self.operator.fsm.screen)
 
 
+class SecondTapLine:
+    """The driver's progress callback in `posterm run`: during a contactless issuer update (Book C-3) the
+    cardholder must tap again while the keypad stays on PROCESSING, so the line under the box says so, in the
+    operator's language, and goes once the wait ends. Other progress (host, card) is the box's business."""
+
+    def __init__(self, display, screen) -> None:
+        self.display, self.screen, self.showing = display, screen, False
+
+    def __call__(self, what: str | None, _elapsed_s: float, _total_s: float) -> None:
+        if what == "card_again":
+            from terminal.i18n.text import _
+            self.showing = True
+            self.display.show(self.screen(), _("PRESENT CARD AGAIN"))
+        elif self.showing:
+            self.showing = False
+            self.display.show(self.screen())
+
+
 def run(args: argparse.Namespace) -> int:
     if args.training:
         from terminal.cli.training_mode import in_training
@@ -115,6 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
     ready.open_alerts = journal.alerts.open_count
     link = open_link(cfg)
     driver = Driver(cfg, journal, link, crash=crashpoints.from_env())
+    driver.progress = SecondTapLine(display, lambda: operator.fsm.screen)
     driver.recover()
     worker = SafWorker(cfg, journal_path(args) / "journal.sqlite3")
     worker.start()
