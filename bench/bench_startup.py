@@ -42,9 +42,9 @@ def main() -> dict:
                             text=True, env=ENV)
     try:
         port = int(host.stdout.readline().rsplit(":", 1)[1])
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp:   # two amounts: the same test card twice is the duplicate guard's
             sale = peak_rss_mb(posterm + ["sale", "1.00", "--reader", "emulated-swipe:magstripe", "--host", f"127.0.0.1:{port}", "--data-dir", tmp])
-            chip = peak_rss_mb(posterm + ["sale", "1.00", "--reader", "emulated:visa", "--host",
+            chip = peak_rss_mb(posterm + ["sale", "2.00", "--reader", "emulated:visa", "--host",
                                           f"127.0.0.1:{port}", "--data-dir", tmp])
     finally:
         host.terminate()
