@@ -25,7 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from terminal.config import SCHEMA, Config, ConfigError, _count, _minor_units
+from terminal.checks import whole_number
+from terminal.config import SCHEMA, Config, ConfigError, _minor_units
 from terminal.emv.capk import CaPublicKey, load_entry
 from terminal.emv.config import AidConfig
 from terminal.emv.errors import ConfigError as EmvConfigError
@@ -87,7 +88,7 @@ def _flag(v: Any) -> bool:
 AID_KEYS = {"aid": _hex(), "label": _label, "partial": _flag, "app_version": _hex(2), "floor_limit": _minor_units,
             "tac_default": _hex(5), "tac_denial": _hex(5), "tac_online": _hex(5),
             "cl_transaction_limit": _amount_or_none, "cl_floor_limit": _amount_or_none,
-            "cl_cvm_limit": _amount_or_none, "ttq": _hex(4), "kernel_id": _count(0, 255), "issuer_update": _flag}
+            "cl_cvm_limit": _amount_or_none, "ttq": _hex(4), "kernel_id": whole_number(0, 255), "issuer_update": _flag}
 
 
 def _aids(entries: Any, floor_limit: int = 0) -> tuple[AidConfig, ...]:

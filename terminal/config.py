@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from terminal.checks import whole_number
 from terminal.risk.policy import CHECKS as RISK_CHECKS
 from terminal.risk.policy import SECRET_KEYS as RISK_SECRETS
 from terminal.risk.policy import RiskPolicy, whole_policy
@@ -295,12 +296,6 @@ def _aes_key(*sizes: int) -> Any:
     return check
 
 
-def _count(lo: int, hi: int) -> Any:
-    def check(v: Any) -> int:
-        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-            raise ValueError(f"expected a whole number from {lo} to {hi}")
-        return v
-    return check
 
 
 def _path(v: Any) -> str:
@@ -344,9 +339,9 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
                           "tls_key_file": _pem_file("PRIVATE KEY"), "tls_server_name": _text(253)}),
     "keys": (KeysConfig, {"mac_key": _aes_key(16), "data_key": _aes_key(32), "pin_key": _aes_key(16),
                           "kbpk": _aes_key(16, 32)}),
-    "saf": (SafConfig, {"max_attempts": _count(1, 10_000), "expiry_h": _number(0.01, 24 * 365),
-                        "window": _count(1, 64)}),
-    "journal": (JournalConfig, {"keep_days": _count(0, 36_500)}),
+    "saf": (SafConfig, {"max_attempts": whole_number(1, 10_000), "expiry_h": _number(0.01, 24 * 365),
+                        "window": whole_number(1, 64)}),
+    "journal": (JournalConfig, {"keep_days": whole_number(0, 36_500)}),
     "merchant": (MerchantConfig, {"settlement_note": _line(200), "receipt_header": _receipt_lines,
                                   "name": _line(40), "address": _line(96)}),
     "settlement": (SettlementConfig, {"auto_at": _time_of_day, "retry_s": _number(1, 3600)}),
@@ -355,7 +350,7 @@ SCHEMA: dict[str, tuple[type, dict[str, Any]]] = {
     "reader": (ReaderConfig, {"spec": _reader_spec, "card_timeout_s": _number(1, 300)}),
     "provisioning": (ProvisioningConfig, {"trust_key": _ed25519_public}),
     "risk": (RiskPolicy, RISK_CHECKS),
-    "receipt": (ReceiptConfig, {"width": _paper_width, "copies": _count(1, 2)}),
+    "receipt": (ReceiptConfig, {"width": _paper_width, "copies": whole_number(1, 2)}),
     "printer": (PrinterConfig, {"spec": _printer_spec}),
 }
 RISK_PATHS_HIDDEN = {("risk", k) for k in RISK_SECRETS}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from terminal.checks import whole_number
 from terminal.risk.cardhash import HASH_HEX_DIGITS
 from terminal.risk.supervisor import check_format
 
@@ -49,14 +50,6 @@ class RiskPolicy:
         on = {"velocity_action": self.velocity_count, "amount_action": self.amount_alert,
               "refund_action": self.refund_daily_limit, "split_action": self.split_window_min}
         return [name for name, enabled in on.items() if enabled and getattr(self, name) == "supervisor"]
-
-
-def _whole(lo: int, hi: int):
-    def check(v: Any) -> int:
-        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
-            raise ValueError(f"expected a whole number from {lo} to {hi}")
-        return v
-    return check
 
 
 def _action(v: Any) -> str:
@@ -105,18 +98,18 @@ def _alert_log(v: Any) -> str:
 MINOR_MAX = 999_999_999_999
 CHECKS: dict[str, Any] = {
     "hash_key": _hash_key,
-    "duplicate_window_s": _whole(0, 7 * 24 * 3600),
+    "duplicate_window_s": whole_number(0, 7 * 24 * 3600),
     "exception_prefixes": _prefixes,
     "exception_hashes": _hashes,
-    "velocity_count": _whole(0, 10_000),
-    "velocity_window_min": _whole(1, 7 * 24 * 60),
+    "velocity_count": whole_number(0, 10_000),
+    "velocity_window_min": whole_number(1, 7 * 24 * 60),
     "velocity_action": _action,
-    "amount_alert": _whole(0, MINOR_MAX),
+    "amount_alert": whole_number(0, MINOR_MAX),
     "amount_action": _action,
-    "refund_daily_limit": _whole(0, MINOR_MAX),
+    "refund_daily_limit": whole_number(0, MINOR_MAX),
     "refund_action": _action,
-    "split_window_min": _whole(0, 7 * 24 * 60),
-    "split_floor_limit": _whole(0, MINOR_MAX),
+    "split_window_min": whole_number(0, 7 * 24 * 60),
+    "split_floor_limit": whole_number(0, MINOR_MAX),
     "split_action": _action,
     "supervisor_pin_hash": _pin_hash,
     "alert_log": _alert_log,

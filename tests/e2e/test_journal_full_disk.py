@@ -8,35 +8,14 @@ import os
 import subprocess
 import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 
 from terminal.hostsim.rules import Rule
+from tests.fixtures.disk import fill, small_tmpfs
 from tests.fixtures.host import terminal_config
 
 SWIPE = ("--reader", "emulated-swipe:magstripe")
-
-
-@contextmanager
-def small_tmpfs(path, size="1m"):
-    path.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], check=True)
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
-
-
-def fill(directory) -> None:
-    fd = os.open(directory / "filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-    try:
-        while os.write(fd, bytes(4096)):
-            pass
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def fill_when_host_has(host_sim, n: int, directory) -> threading.Thread:

@@ -259,7 +259,7 @@ def test_a_journal_fault_goes_to_the_alert_log(host_sim, posterm, tmp_path):
     that cannot be written is one 'fault' line in the alert log, and nothing was sent."""
     import json
 
-    from tests.e2e.test_journal_full_disk import fill, small_tmpfs
+    from tests.fixtures.disk import fill, small_tmpfs
     log = tmp_path / "alerts.jsonl"
     cfg = _config(tmp_path, host_sim, f'alert_log = "{log}"\n')
     with small_tmpfs(tmp_path / "small", "768k") as mnt:

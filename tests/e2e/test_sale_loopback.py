@@ -9,6 +9,7 @@ from pathlib import Path
 
 from terminal.hostsim.rules import Rule
 from terminal.iso8583 import decode
+from tests.fixtures.disk import fill, small_tmpfs
 from tests.fixtures.host import MAC_KEY, POSTERM, host_address, terminal_config
 
 
@@ -197,26 +198,13 @@ def test_chip_failure_then_fallback_swipe_of_the_same_card(host_sim, posterm):
 def test_full_disk_refuses_the_sale_before_anything_is_sent(host_sim, posterm, tmp_path):
     """A real full file system (a 768 KiB tmpfs, filled): the write-ahead commit fails, so the request never
     leaves; the operator sees why, in one line."""
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=768k", "tmpfs", str(mnt)], check=True)
-    try:
+    with small_tmpfs(tmp_path / "small", "768k") as mnt:
         first = posterm("sale", "--reader", "emulated-swipe:magstripe", "1.00", "--host", host_address(host_sim), data=mnt)  # creates the journal
         assert first.code == 0
-        fd = os.open(mnt / "filler", os.O_WRONLY | os.O_CREAT)
-        try:
-            while os.write(fd, bytes(4096)):
-                pass
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        fill(mnt)
         r = posterm("sale", "--reader", "emulated-swipe:magstripe", "2.00", "--host", host_address(host_sim), data=mnt)
         assert r.code == 3 and "journal" in r.err and "(the disk is full: " in r.err and r.err.count("\n") == 1
         assert len(host_sim.received) == 1  # only the first sale ever reached the host
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
-
 
 def test_wrong_mac_key_at_the_terminal_charges_nothing(host_sim, posterm, tmp_path):
     """A terminal loaded with the wrong MAC key: the host acts on nothing (63), and the terminal cannot trust
