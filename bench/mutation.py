@@ -1,31 +1,42 @@
 """Mutation testing of the core (terminal/txn, terminal/store) with mutmut 3.8.1: one command prints the score.
 
-    python -m bench.mutation                    # every mutant (hours on a shared 2-core machine)
+    python -m bench.mutation                    # every mutant (about an hour on a quiet 2-core machine)
     python -m bench.mutation 'terminal.txn.saf*' 'terminal.store.lifecycle*'   # bounded chunks, by name
+    python -m bench.mutation --rerun            # test again every survivor (after new tests were written)
     python -m bench.mutation --score            # only read the results mutmut keeps in mutants/
+    python -m bench.mutation --check tests/mutation/test_x.py -- NAME...   # does this test kill these mutants?
 
 mutmut runs niced (it is CPU-heavy) against the fast in-process tests named in setup.cfg [mutmut]. The score
-is killed / (killed + survived), over the mutants tested so far; mutants listed as equivalent in
-docs/mutation.md are counted as neither, with their reason there. See docs/mutation.md.
+is caught / (caught + not caught) over every mutant mutmut made: caught is killed or timed out (the tests did
+not pass); not caught is survived, or reached by no test at all ("no tests": nothing guards that code, so it
+counts against the score rather than being left out). Mutants listed as equivalent in docs/mutation.md or
+docs/mutation/*.md, each with its reason, are counted as neither. See docs/mutation.md.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EQUIVALENT = ROOT / "docs" / "mutation.md"
+EQUIVALENT_LISTS = [ROOT / "docs" / "mutation.md", *sorted((ROOT / "docs" / "mutation").glob("*.md"))]
 MUTMUT = [sys.executable, "-m", "mutmut"]
+CAUGHT = {"killed", "timeout"}
+NOT_CAUGHT = {"survived", "no tests", "suspicious"}
 
 
-def equivalent_mutants() -> set[str]:
-    """Mutant names listed in docs/mutation.md's table of equivalent mutants (first column, in backticks)."""
-    if not EQUIVALENT.exists():
-        return set()
-    return set(re.findall(r"^\| `([\w.]+__mutmut_\d+)` \|", EQUIVALENT.read_text(), re.M))
+def equivalent_mutants() -> dict[str, str]:
+    """Mutant name -> reason, from the tables of equivalent mutants (first column in backticks, then the reason)."""
+    found = {}
+    for path in EQUIVALENT_LISTS:
+        if path.exists():
+            for name, reason in re.findall(r"^\| `([\w.ǁ]+__mutmut_\d+)` \| (.+?) \|\s*$", path.read_text(), re.M):
+                found[name] = reason
+    return found
 
 
 def results() -> dict[str, str]:
@@ -39,26 +50,68 @@ def results() -> dict[str, str]:
     return found
 
 
-def score(found: dict[str, str]) -> dict:
-    equivalent = equivalent_mutants()
-    killed = sum(s == "killed" for n, s in found.items() if n not in equivalent)
-    survived = sorted(n for n, s in found.items() if s == "survived" and n not in equivalent)
-    other = sum(s not in ("killed", "survived") for s in found.values())
-    tested = killed + len(survived)
-    return {"killed": killed, "survived": len(survived), "equivalent": len(equivalent & set(found)),
-            "not tested or other": other, "score": round(100 * killed / tested, 1) if tested else None,
-            "survivors": survived}
+def score(found: dict[str, str], equivalent: set[str]) -> dict:
+    counted = {n: s for n, s in found.items() if n not in equivalent}
+    caught = sum(s in CAUGHT for s in counted.values())
+    not_caught = sorted(n for n, s in counted.items() if s in NOT_CAUGHT)
+    untested = sum(s not in CAUGHT | NOT_CAUGHT for s in counted.values())
+    judged = caught + len(not_caught)
+    return {"caught": caught, "survived": sum(counted[n] == "survived" for n in not_caught),
+            "no tests": sum(counted[n] == "no tests" for n in not_caught), "equivalent": len(equivalent & set(found)),
+            "not run yet": untested, "score": round(100 * caught / judged, 1) if judged else None,
+            "not caught": not_caught}
+
+
+def check(tests: list[str], names: list[str]) -> int:
+    """Run `tests` once per named mutant (MUTANT_UNDER_TEST picks it inside mutants/): which of them do they kill?
+
+    Quicker than a mutmut run when writing a test for a survivor: no stats pass, only the given tests. The
+    mutated sources come from the last `mutmut run` (mutants/); this checkout's tests/ is copied over them."""
+    mutants = ROOT / "mutants"
+    if not (mutants / "terminal").is_dir():
+        print("no mutants/ here: run `python -m bench.mutation` (or a chunk of it) first", file=sys.stderr)
+        return 2
+    shutil.rmtree(mutants / "tests", ignore_errors=True)
+    shutil.copytree(ROOT / "tests", mutants / "tests")
+
+    def passes(name: str) -> int:
+        env = {**os.environ, "MUTANT_UNDER_TEST": name, "PYTHONPATH": str(mutants)}
+        return subprocess.run(["nice", "-n", "10", sys.executable, "-m", "pytest", "-q", "-x", "-p",
+                               "no:cacheprovider", *tests], cwd=mutants, env=env, capture_output=True).returncode
+
+    if passes("") != 0:
+        print("the tests fail with no mutant applied: fix them first", file=sys.stderr)
+        return 1
+    survivors = 0
+    for name in names:
+        rc = passes(name)
+        survivors += rc == 0
+        print({0: "SURVIVED", 1: "killed"}.get(rc, f"error (pytest exit {rc})"), name)
+    return 1 if survivors else 0
 
 
 def main(argv: list[str]) -> int:
-    if "--score" not in argv:
+    if "--check" in argv:
+        rest = argv[argv.index("--check") + 1:]
+        if "--" not in rest:
+            print("usage: python -m bench.mutation --check TESTS... -- MUTANT...", file=sys.stderr)
+            return 2
+        cut = rest.index("--")
+        return check(rest[:cut], rest[cut + 1:])
+    equivalent = equivalent_mutants()
+    if "--rerun" in argv:
+        again = [n for n in score(results(), set(equivalent))["not caught"]]
+        if again:
+            subprocess.run(["nice", "-n", "19", *MUTMUT, "run", *[a for a in argv if a != "--rerun"], *again],
+                           cwd=ROOT)
+    elif "--score" not in argv:
         subprocess.run(["nice", "-n", "19", *MUTMUT, "run", *argv], cwd=ROOT)
-    s = score(results())
-    print(json.dumps({k: v for k, v in s.items() if k != "survivors"}))
-    for name in s["survivors"]:
-        print("survived:", name)
-    print(f"mutation score: {s['score']}% ({s['killed']} killed, {s['survived']} survived, "
-          f"{s['equivalent']} equivalent)")
+    s = score(results(), set(equivalent))
+    print(json.dumps({k: v for k, v in s.items() if k != "not caught"}))
+    for name in s["not caught"]:
+        print("not caught:", name)
+    print(f"mutation score: {s['score']}% ({s['caught']} caught; {s['survived']} survived and {s['no tests']} "
+          f"reached by no test, both counted against; {s['equivalent']} equivalent, left out)")
     return 0
 
 
