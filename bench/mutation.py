@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EQUIVALENT_LISTS = [ROOT / "docs" / "mutation.md", *sorted((ROOT / "docs" / "mutation").glob("*.md"))]
 MUTMUT = [sys.executable, "-m", "mutmut"]
-CAUGHT = {"killed", "timeout"}
+CAUGHT = {"killed", "timeout", "segfault", "caught by type check"}
 NOT_CAUGHT = {"survived", "no tests", "suspicious"}
 
 
