@@ -5,18 +5,27 @@ and the messages on the wire field by field."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import sqlite3
+from collections import Counter
+from dataclasses import replace
 
 import pytest
 
+from terminal.config import Config
 from terminal.iso8583.builders import field7
-from terminal.store import StoreError
+from terminal.store import Journal, StoreError
+from terminal.store.search import TxnFilter
+from terminal.txn.clock import ManualClock
 from terminal.txn.crashpoints import CrashPoints
 from terminal.txn.engine import Engine
+from terminal.txn.loop import Driver
 from terminal.txn.records import CardInput
 from terminal.txn.settle import SettleResult, settle
 from tests.mutation.test_saf_drain import lost_sale, refused_reversal
 from tests.mutation.test_sale_records import swipe
+from tests.sim.host import SimHost
+from tests.sim.network import NetFaults, SimNetwork
 
 TERMINAL = {41: "TERM0001", 42: "MERCHANT0000001"}
 CHIP = CardInput("051", "476173******0010", pan="4761739001010010", expiry="3112", psn="01",
@@ -268,3 +277,25 @@ def test_a_journal_that_cannot_record_the_hosts_answer_says_settle_again_and_the
     assert settle(engine).outcome == "closed"
     assert [s["state"] for s in terminal.journal.settlements()] == ["sending", "closed"]
     assert terminal.journal.current_batch() == 2
+
+
+def test_a_closed_batch_moves_to_the_archive_after_keep_days_by_the_terminals_clock(tmp_path):
+    """The terminal's one clock decides what is old, not the machine's: this terminal's clock is in 2020."""
+    cfg = Config()
+    cfg = replace(cfg, journal=replace(cfg.journal, keep_days=1))
+    clock = ManualClock(dt.datetime(2020, 3, 2, 9, 30, tzinfo=dt.timezone.utc), utc_offset_h=8.0)
+    host = SimHost(lambda: clock.now().utc)
+    net = SimNetwork(random.Random(0), NetFaults(), host, clock, cfg.keys.mac_key, Counter(), [])
+    journal = Journal(tmp_path / "journal.sqlite3", utc=lambda: clock.now().utc)
+    driver = Driver(cfg, journal, net, clock=clock)
+    try:
+        live = []
+        for advance in (0, 3600, 2 * 86400):
+            clock.advance(advance)
+            driver.sale("purchase", 1000, swipe())
+            assert settle(Engine.of(driver)).outcome == "closed"
+            live.append([t.id for t in journal.txns()])
+        assert live == [[1], [2, 1], [3]]      # a day later, by its clock, batches 1 and 2 are archived
+        assert [t.id for t, archived in journal.find(TxnFilter()) if archived] == [2, 1]
+    finally:
+        journal.close()
