@@ -133,10 +133,6 @@ def write(path: Path, ident: Identity, *, durable: bool) -> None:
         raise StoreError(f"journal identity {path}: cannot write: {e.strerror}") from None
 
 
-def journal_meta(conn: sqlite3.Connection) -> dict[str, str]:
-    return dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('creation_id', 'terminal_id')").fetchall())
-
-
 def stamp(conn: sqlite3.Connection, ident: Identity) -> None:
     """Write the identity's ids into the journal's meta table, inside the caller's write."""
     for key in ("creation_id", "terminal_id"):
