@@ -1,0 +1,74 @@
+"""What `posterm txn find` and `txn show` read from the archive (terminal/store/archive.py), in this process on
+real SQLite files: archived sales are found beside the live ones, the archive sits beside the journal under its
+own name, an older archive without chip records still answers, and an archive that cannot be read is named."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sqlite3
+
+import pytest
+
+from terminal.store import StoreError
+from terminal.store import archive
+from terminal.store.search import TxnFilter
+from tests.mutation.store_saf_books import SALE, books, clock  # noqa: F401 (fixtures)
+
+LATER = dt.datetime(2027, 3, 15, tzinfo=dt.timezone.utc)   # 104 days after the clock's start
+
+
+def approved(j, amount: int):
+    row = j.begin_txn(dataclasses.replace(SALE, amount=amount))
+    j.set_state(row.id, "approved", "approved by the host", response_code="00", rrn=f"{row.id:012d}")
+    return j.txn(row.id)
+
+
+def archived_two_of_three(j):
+    """Two approved sales settled long ago (they move), and one in the open batch (it stays)."""
+    old = [approved(j, 100), approved(j, 200)]
+    batch = j.current_batch()
+    sid, _ = j.begin_settlement(batch, *j.batch_totals(batch))
+    j.end_settlement(sid, "closed", "00", "batch closed")
+    live = approved(j, 100)
+    assert j.archive_settled(90, now=LATER) == 2
+    return old, live
+
+
+def test_the_archive_sits_beside_the_journal_under_its_own_name(books, tmp_path):
+    archived_two_of_three(books)
+    assert archive.path_of(books.path) == tmp_path / "journal.archive.sqlite3"
+    assert sorted(p.name for p in tmp_path.glob("journal.archive*")) == ["journal.archive.sqlite3"]
+
+
+def test_archived_sales_are_found_beside_the_live_ones_newest_first(books):
+    (a, b), live = archived_two_of_three(books)
+    assert [(row.id, row.amount, was) for row, was in books.find(TxnFilter(amount=100))] == [
+        (live.id, 100, False), (a.id, 100, True)]
+    assert [(row.id, was) for row, was in books.find(TxnFilter())] == [(live.id, False), (b.id, True), (a.id, True)]
+    newest = archive.select(books.path, TxnFilter(), 1)
+    assert [(r["id"], r["amount"], r["state"], r["rrn"]) for r in newest] == [(b.id, 200, "approved", b.rrn)]
+    assert archive.select(books.path, TxnFilter(amount=300), 5) == []
+
+
+def test_without_an_archive_nothing_is_archived(books):
+    live = approved(books, 100)
+    assert books.find(TxnFilter()) == [(live, False)]
+    assert archive.select(books.path, TxnFilter(), 5) == []
+
+
+def test_an_archive_that_cannot_be_read_is_named(books):
+    approved(books, 100)
+    path = archive.path_of(books.path)
+    path.write_bytes(b"not an archive, " * 256)
+    with pytest.raises(StoreError, match=rf"^journal archive {path}: read failed: file is not a database$"):
+        books.find(TxnFilter())
+
+
+def test_an_archive_from_before_chip_records_still_answers(books):
+    """An archive written before txn_chip existed has no such table: a sale found there has no chip lines."""
+    (a, _), live = archived_two_of_three(books)
+    old = sqlite3.connect(archive.path_of(books.path))
+    old.execute("DROP TABLE txn_chip")
+    old.close()
+    assert books.txn(a.id).amount == 100
+    assert books.chip(a.id) is None
