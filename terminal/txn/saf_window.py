@@ -226,6 +226,7 @@ class _Window:
         """The connection is gone (or not to be trusted): everything outstanding stays pending, nothing more
         leaves this drain; the next drain repeats them."""
         self.link.close()
+        self.report.error = self.report.error or why   # also when nothing was outstanding any more
         for f in list(self.flights.values()):
             self.journal.saf_note(f.entry.id, why)
             self.still_pending(f.entry, f.txn, why)

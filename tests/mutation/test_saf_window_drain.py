@@ -476,3 +476,34 @@ def test_a_connection_cut_while_waiting_leaves_the_window_pending_and_sends_noth
     assert win.net.log == sends(win.stan(rows[0]), win.stan(rows[1]))
     assert report_of(report) == (0, 3, 3, rows[0].stan, why)
     assert [e.last_error for e in win.journal.saf_all()] == [why, why, ""]
+
+
+# -- which drain runs ------------------------------------------------------------------------------------------
+
+def test_window_1_is_the_serial_drain_even_on_a_link_that_could_hold_more(win):
+    win.configure(window=1)
+    rows = win.reversals(2)
+    report = win.driver.drain(force=True)
+    assert win.net.log == sends(win.stan(rows[0])) + answers(win.stan(rows[0])) + sends(
+        win.stan(rows[1])) + answers(win.stan(rows[1]))
+    assert (win.net.single_reads, win.net.window_reads) == (2, 0)
+    assert report_of(report) == (2, 0, 0, None, "")
+
+
+def test_a_window_of_two_uses_the_window_reads(win):
+    win.configure(window=2)
+    win.reversals(2)
+    win.driver.drain(force=True)
+    assert (win.net.single_reads, win.net.window_reads) == (0, 1)
+
+
+def test_a_drain_not_told_to_force_keeps_the_backoff(win):
+    """The background worker's drain (txn/background.py) passes no `force`: it must wait for the backoff."""
+    from terminal.txn import saf
+    r1 = win.reversal()
+    win.net.down = True
+    win.driver.drain()
+    win.net.down = False
+    report = saf.drain(win.driver.cfg, win.journal, win.net, win.clock)
+    assert report_of(report) == (0, 1, 1, r1.stan, "waiting for backoff")
+    assert win.net.log == []

@@ -38,6 +38,7 @@ class WindowNet:
         self.on_answer: Callable[[tuple[str, str]], None] = lambda a: None
         self.log: list[tuple[str, str, str]] = []   # ("send", MTI, STAN) / ("answer", MTI, STAN)
         self.closes = 0
+        self.window_reads = self.single_reads = 0   # receive_any (the window's) / receive (one request's)
         self._sends = self._receives = self._seq = 0
         self._on_the_way: list[tuple[float, int, bytes, tuple[str, str]]] = []   # (arrival, seq, frame, label)
 
@@ -71,7 +72,21 @@ class WindowNet:
             self._seq += 1
             self._on_the_way.append((self.clock.monotonic() + latency, self._seq, frame, (rmti, stan)))
 
+    def send(self, wire: bytes) -> None:
+        """One request alone (the serial drain's way): on a fresh connection if unread bytes wait."""
+        self.ensure_connected()
+        self.send_more(wire)
+
+    def receive(self, timeout_s: float, *, idle=None) -> bytes:
+        """The one answer to the request just sent (the serial drain's way)."""
+        self.single_reads += 1
+        return self._read(timeout_s)[0]
+
     def receive_any(self, timeout_s: float) -> list[bytes]:
+        self.window_reads += 1
+        return self._read(timeout_s)
+
+    def _read(self, timeout_s: float) -> list[bytes]:
         self._receives += 1
         assert self._receives <= MAX_RECEIVES, "the drain keeps waiting and never ends"
         if not self.connected:
