@@ -32,7 +32,9 @@ from terminal.risk.supervisor import hash_pin
 from terminal.store import Journal
 from terminal.store.states import TxnState
 from terminal.txn.cards import ChipReader
+from terminal.txn.chip import chip_sale
 from terminal.txn.clock import ManualClock
+from terminal.txn.engine import Engine
 from terminal.txn.loop import Driver
 from terminal.txn.operator import KeypadOperator, NoOperator, read_amount, serve
 from tests.mutation.test_sale_records import swipe
@@ -149,6 +151,16 @@ def test_the_cardholder_types_an_offline_pin_on_the_terminals_keypad(till, profi
     assert 52 not in request.fields                                      # no PIN went online
 
 
+def test_a_chip_sale_over_an_open_channel_asks_the_pin_at_the_operators_keypad(till):
+    t = till()
+    operator, screens = scripted(t, "1,2,3,4,ENTER", 2500, hold_ignored=True)
+    result, outcome = chip_sale(Engine.of(t.driver), "purchase", 2500, InProcessChannel(load_profile("visa")),
+                                operator=operator)
+    assert result.outcome == "approved" and outcome is not None
+    assert pin_screens("ENTER PIN", 4) == screens.seen()[2:7]
+    assert icc(t.requests[0])[0x9F34].hex().upper() == "410302"
+
+
 def test_a_wrong_offline_pin_is_asked_for_again_and_the_second_one_counts(till):
     t = till()
     operator, screens = scripted(t, "9,9,9,9,ENTER,1,2,3,4,ENTER", 2500, hold_ignored=True)
@@ -159,8 +171,11 @@ def test_a_wrong_offline_pin_is_asked_for_again_and_the_second_one_counts(till):
     assert icc(t.requests[0])[0x9F34].hex().upper() == "410302"
 
 
+OTHER_PIN_KEY = bytes.fromhex("00112233445566778899AABBCCDDEEFF")   # not the demo key EmulatedPinPad falls back to
+
+
 def test_the_operator_chooses_the_application_and_the_online_pin_typed_goes_to_the_host(till):
-    t = till()
+    t = till(dataclasses.replace(Config(), keys=dataclasses.replace(Config().keys, pin_key=OTHER_PIN_KEY)))
     operator, screens = scripted(t, "2,1,2,3,4,5,6,ENTER", 2500, hold_ignored=True)   # chooses by default
     result = t.driver.sale("purchase", 2500, chip("unionpay"), operator=operator)
     assert result.outcome == "approved"
@@ -169,7 +184,7 @@ def test_the_operator_chooses_the_application_and_the_online_pin_typed_goes_to_t
                               *pin_screens("ENTER PIN", 6), READING, PROCESSING, APPROVED]
     [request] = t.requests
     assert icc(request)[0x84] == bytes.fromhex("A000000333010102")      # the second: UnionPay Credit
-    assert bytes(request.fields[52]) == Format0TdesKey(t.cfg.keys.pin_key).encrypt("123456", "6250947000000014")
+    assert bytes(request.fields[52]) == Format0TdesKey(OTHER_PIN_KEY).encrypt("123456", "6250947000000014")
 
 
 def test_an_operator_who_does_not_choose_gets_the_cards_first_application(till):
@@ -283,6 +298,17 @@ def test_anything_but_enter_at_the_question_is_no_and_nothing_is_charged_again(c
     assert charged.alerts() == [("duplicate_charge", "refused by the operator")]
 
 
+def test_refunds_above_the_days_total_are_declined_and_the_next_day_counts_afresh(till):
+    t = till(dataclasses.replace(Config(), risk=RiskPolicy(refund_daily_limit=1000, refund_action="decline")))
+    assert t.driver.sale("refund", 800, swipe()).outcome == "approved"
+    over = t.driver.sale("refund", 300, swipe())
+    assert (over.outcome, over.message) == ("declined", "DECLINED: refunds above daily total")
+    assert t.driver.sale("refund", 200, swipe()).outcome == "approved"          # 1000: not above the limit
+    t.clock.advance(7 * 3600)                                                   # 00:30 local: the next day
+    assert t.driver.sale("refund", 900, swipe()).outcome == "approved"
+    assert t.mtis() == ["0200", "0200", "0200"] and t.alerts() == [("refund_total", "declined")]
+
+
 # ---- cancels ---------------------------------------------------------------------------------------------------
 def test_cancel_confirmed_while_the_host_works_reverses_the_approval(till):
     t = till()
@@ -309,6 +335,20 @@ def test_a_cancel_open_when_the_card_is_read_is_answered_before_anything_is_sent
 def test_a_mistaken_cancel_during_processing_goes_away_by_itself_while_the_host_works(till):
     t = till(dataclasses.replace(Config(), keypad={"confirm_timeout_s": 0.5}))
     operator, screens = planned(t, 2500, [(0.01, "CANCEL")])
+    result = t.driver.sale("purchase", 2500, swipe(), operator=operator)
+    assert result.outcome == "approved" and t.mtis() == ["0200"]
+    assert screens.seen()[2:] == [PROCESSING, ("CANCEL SALE? it will be reversed", "CNY 25.00", "ENTER=yes  other=no"),
+                                  PROCESSING, APPROVED]
+
+
+def test_a_mistaken_cancel_at_the_end_of_a_script_goes_away_by_itself_while_the_host_works(till):
+    t = till(dataclasses.replace(Config(), keypad={"confirm_timeout_s": 0.5}))
+    # `posterm sale --keys` types on the terminal's own clock: WAIT:0.01 puts the CANCEL into the host's wait,
+    # and then the script has ended
+    keys = ScriptedKeys.parse("WAIT:0.01,CANCEL", clock=t.clock.monotonic, sleep=t.clock.advance)
+    screens = Screens()
+    operator = KeypadOperator(KeypadFSM.for_sale(for_tty(keypad_settings(t.cfg)), 2500), keys, t.clock.monotonic,
+                              screens, hold_ignored=True)
     result = t.driver.sale("purchase", 2500, swipe(), operator=operator)
     assert result.outcome == "approved" and t.mtis() == ["0200"]
     assert screens.seen()[2:] == [PROCESSING, ("CANCEL SALE? it will be reversed", "CNY 25.00", "ENTER=yes  other=no"),

@@ -98,12 +98,13 @@ class BrokenReader(ReaderError):
     """A reader fault whose driver gave no text: the fault is named by its class."""
 
 
-@pytest.mark.parametrize("fault, named", [(ReaderError("magstripe reader unplugged"), "magstripe reader unplugged"),
+@pytest.mark.parametrize("fault, named", [(ReaderError("reader unplugged"), "reader unplugged"),
                                           (BrokenReader(), "BrokenReader")])
-def test_a_swipe_reader_fault_ends_the_sale_naming_it(terminal, fault, named):
+@pytest.mark.parametrize("reader", [SwipeReader, ChipReader])
+def test_a_reader_fault_while_waiting_for_the_card_ends_the_sale_naming_it(terminal, fault, named, reader):
     def read():
         raise fault
-    result = terminal.driver.sale("purchase", 500, SwipeReader(read))
+    result = terminal.driver.sale("purchase", 500, reader(read))
     assert (result.outcome, result.device_error, result.reason, result.exit_code) == ("not_sent", True, named, 4)
     assert result.message == f"CARD ERROR: {named}"
     assert terminal.host.received == [] and terminal.journal.txns() == []
