@@ -41,6 +41,11 @@ def test_the_hint_says_the_disk_is_full_below_one_mib_free_and_how_much_is_left(
             assert str(failed.value) == (f"journal {disk / 'journal.sqlite3'}: write failed (database or disk is"
                                          " full (the disk is full: 0 KiB free))")
             assert failed.value.maybe_written is False
+            assert db.conn is None  # the failed commit's connection is dropped, never retried
+            os.unlink(disk / "filler")
+            with db.write() as conn:  # room again: the next write reopens and commits
+                conn.execute("INSERT INTO meta(key, value) VALUES('after', 'room')")
+            assert db.read("SELECT value FROM meta WHERE key=?", ("after",))[0][0] == "room"
         finally:
             db.close()
 
@@ -78,3 +83,26 @@ def test_a_restated_error_keeps_its_kind_and_whether_the_commit_may_be_on_disk(c
     assert type(e) is cls and e.maybe_written is maybe
     assert str(e) == "journal j.sqlite3: write failed (disk I/O error): nothing sent"
     assert cls("journal j.sqlite3: cannot open").maybe_written is False  # unless told, surely not written
+
+
+def test_a_data_dir_is_made_with_its_parents_and_a_closed_journal_reopens_to_read(tmp_path):
+    path = tmp_path / "var" / "lib" / "posterm" / "journal.sqlite3"
+    db = Database(path)
+    assert db.now().endswith("+00:00")  # the system clock, in UTC
+    with db.write() as conn:
+        conn.execute("INSERT INTO meta(key, value) VALUES('stan', '7')")
+    db.close()
+    assert db.conn is None
+    assert [tuple(r) for r in db.read("SELECT key, value FROM meta WHERE key=?", ("stan",))] == [("stan", "7")]
+    with pytest.raises(StoreError) as bad:
+        db.read("SELECT * FROM txn_gone")
+    assert str(bad.value) == f"journal {path}: read failed: no such table: txn_gone"
+    db.close()
+
+
+def test_a_journal_that_cannot_be_opened_says_why_in_one_line(tmp_path):
+    (tmp_path / "data").write_bytes(b"")  # where the data dir should be is a file
+    path = tmp_path / "data" / "journal.sqlite3"
+    with pytest.raises(StoreError) as failed:
+        Database(path)
+    assert str(failed.value) == f"journal {path}: cannot open: [Errno 17] File exists: '{tmp_path / 'data'}'"

@@ -10,6 +10,7 @@ import os
 import re
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
@@ -212,3 +213,20 @@ def test_the_new_identity_is_written_durably(tmp_path, monkeypatch):
     monkeypatch.setattr(idf.os, "fsync", spy)
     start_new(path, "TERM0001")
     assert synced == [str(tmp_path / "journal.identity.tmp"), str(tmp_path)]
+
+
+def test_a_journal_from_before_identities_is_kept_aside_with_no_creation_to_name(tmp_path):
+    """A file as posterm wrote it before schema versions and identities (tests/store/schema_v0.sql)."""
+    path = tmp_path / "journal.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript((Path(__file__).parents[1] / "store" / "schema_v0.sql").read_text())
+    conn.execute("INSERT INTO meta(key, value) VALUES('stan', '41')")
+    conn.execute("INSERT INTO txn(kind, proc_code, amount, currency, stan, local_time, transmitted, entry_mode,"
+                 " masked_pan, batch, state, created_at, updated_at) VALUES('purchase', '000000', 250, '156', 41,"
+                 " '2026-11-25T10:00:00', '1125100000', '051', '476173******0119', 1, 'approved', 't0', 't0')")
+    conn.commit()
+    conn.close()
+    ident, kept = start_new(path, "TERM0001")
+    assert ident.previous == [{"creation_id": None, "kept_as": _aside(kept, "journal.sqlite3").name, "stan": 41,
+                               "batch": 1, "txn_id": 1}]
+    _continues(path, ident, 41, 2)
