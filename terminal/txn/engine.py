@@ -51,10 +51,13 @@ class Engine:
 
     def authorise(self, kind: str, amount: int, card: CardInput, *, original: TxnRow | None = None
                   ) -> tuple[TxnRow, Verdict]:
-        """One online request through the sale core; the row as it ended and the core's verdict."""
+        """One online request through the sale core; the row as it ended and the core's verdict. A sale that the
+        core never decided (the duplicate guard's "charge again?" refused with nobody at the keypad) has no
+        verdict: that is an error naming what stopped it, not a row without one."""
         result = self.sale(kind, amount, card, original=original)
         verdict = self.driver.last_core.verdict
-        assert result.id is not None and verdict is not None, "a known card always makes a row"
+        if result.id is None or verdict is None:
+            raise RuntimeError(f"{kind} of {amount}: the core reached no verdict ({result.outcome}: {result.message})")
         return self.journal.txn(result.id), verdict
 
     def approve_offline(self, kind: str, amount: int, card: CardInput, chip_code: str) -> TxnRow:
