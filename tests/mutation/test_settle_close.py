@@ -136,6 +136,7 @@ def test_out_of_balance_uploads_every_row_of_the_batch_then_closes(terminal):
         {3: "000000", 4: "000000000250", 11: "000007", 12: "173003", 22: "051", 37: "000000000003",
          38: "      ", 39: "Y1"}]                       # an offline approval has no auth code: blank
     assert all({n: f[n] for n in common} == common for f in uploads)
+    assert not any({2, 14, 35, 52, 55} & set(f) for f in uploads)   # matched by RRN: no card data (decisions.md)
     again = got[-1][1]
     assert (again[3], again[11], again[60], again[74], again[76], again[86], again[88]) == (
         "960000", "000008", "000001", "0000000001", "0000000002", "0000000000000300", "0000000000001250")
