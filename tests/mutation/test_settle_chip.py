@@ -32,6 +32,12 @@ def test_the_final_cryptogram_is_the_advice_datas_and_every_line_is_upper_case_h
     assert record.cryptogram_type == "TC"
 
 
+def test_an_aac_with_its_advice_and_reason_bits_keeps_the_cid_as_upper_case_hex():
+    aac = bytes.fromhex("9F2608A1B2C3D4E5F60718" "9F27010A")        # AAC, advice required, PIN try limit exceeded
+    record = chip_record_of(outcome(field55_advice=aac, field55_request=AC_ARQC))
+    assert (record.cid, record.cryptogram_type) == ("0A", "AAC")
+
+
 def test_without_advice_data_the_requests_cryptogram_is_kept():
     record = chip_record_of(outcome(field55_request=AC_ARQC))
     assert (record.cid, record.cryptogram) == ("80", "1122334455667788")
