@@ -106,3 +106,27 @@ def test_a_journal_that_cannot_be_opened_says_why_in_one_line(tmp_path):
     with pytest.raises(StoreError) as failed:
         Database(path)
     assert str(failed.value) == f"journal {path}: cannot open: [Errno 17] File exists: '{tmp_path / 'data'}'"
+
+
+def test_a_riding_row_and_an_after_commit_action_go_with_the_next_commit_only(tmp_path):
+    """ride(): a row written inside the next write, whatever it is for; after_commit(): told to the outside
+    world once that write is on disk, never when it fails."""
+    db = Database(tmp_path / "journal.sqlite3")
+    told: list[str] = []
+    db.ride("INSERT INTO meta(key, value) VALUES(?, ?)", ("carried", "10.0.0.1:5000"))
+    with pytest.raises(RuntimeError):
+        with db.write() as conn:
+            db.after_commit(lambda: told.append("failed write"))
+            raise RuntimeError("the caller gave up")  # rolled back: the rider waits for the next commit
+    assert told == [] and db.read("SELECT value FROM meta WHERE key='carried'") == []
+    with db.write() as conn:
+        db.after_commit(lambda: told.append("committed"))
+        conn.execute("INSERT INTO meta(key, value) VALUES('stan', '1')")
+        assert told == []  # not before the commit
+    assert told == ["committed"]
+    assert [tuple(r) for r in db.read("SELECT key, value FROM meta ORDER BY key")] == [
+        ("carried", "10.0.0.1:5000"), ("stan", "1")]
+    with db.write() as conn:  # the rider went with the commit that held it: never written twice
+        conn.execute("UPDATE meta SET value='2' WHERE key='stan'")
+    assert db.read("SELECT COUNT(*) FROM meta WHERE key='carried'")[0][0] == 1
+    db.close()
