@@ -120,11 +120,13 @@ class KeypadOperator:
 
     def pump(self, timeout: float) -> None:
         """Wait up to `timeout` for one key and feed it (a tick when none came). Between sales the end of a
-        script ends the terminal (KeySourceExhausted); during one, the script has simply nothing more to say."""
+        script ends the terminal (KeySourceExhausted); during one, the script has simply nothing more to say.
+        Nothing is held here: the screen waits for the operator (a PIN, a choice, a question, a confirmation),
+        so a key it ignores would wait for a change only the script itself can bring: it is spent, ignored."""
         if self.exhausted and not self.in_flight:
             raise KeySourceExhausted("the key script ended during the last sale")
         try:
-            key = None if (self._held() or self.exhausted) else self.keys.read(timeout)
+            key = None if self.exhausted else self.keys.read(timeout)
         except KeySourceExhausted:
             if not self.in_flight:
                 raise

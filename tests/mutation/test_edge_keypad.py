@@ -161,6 +161,36 @@ def test_a_chip_sale_over_an_open_channel_asks_the_pin_at_the_operators_keypad(t
     assert icc(t.requests[0])[0x9F34].hex().upper() == "410302"
 
 
+def test_a_key_the_pin_screen_ignores_is_spent_there_not_held_until_the_script_hangs(till):
+    """Found by these tests: a scripted key held back at a screen that waits for the script itself (the PIN)
+    waited for ever (the sale hung, polling)."""
+    t = till()
+    operator, screens = scripted(t, "F3,1,2,3,4,ENTER", 2500, hold_ignored=True)
+    assert t.driver.sale("purchase", 2500, chip("visa"), operator=operator).outcome == "approved"
+    assert pin_screens("ENTER PIN", 4) == screens.seen()[2:7]
+    assert icc(t.requests[0])[0x9F34].hex().upper() == "410302"
+
+
+def test_a_cancel_left_unanswered_at_the_pin_screen_goes_away_by_itself(till):
+    t = till()
+    operator, screens = scripted(t, "WAIT:0.1,CANCEL,WAIT:6,1,2,3,4,ENTER", 2500, hold_ignored=True)
+    assert t.driver.sale("purchase", 2500, chip("visa"), operator=operator).outcome == "approved"
+    # the confirmation's 5 s of silence end while the keypad waits for the PIN: the PIN screen is back, empty
+    assert screens.seen()[2:5] == [("ENTER PIN", "", "CNY 25.00"),
+                                   ("CANCEL SALE?", "", "ENTER=yes  other key=no"), ("ENTER PIN", "", "CNY 25.00")]
+
+
+def test_a_pin_typed_a_while_after_the_prompt_is_waited_for(till):
+    t = till()
+    clock = t.clock
+    plan = [(4.0 + 0.3 * i, key) for i, key in enumerate(["1", "2", "3", "4", "ENTER"])]
+    operator, screens = planned(t, 2500, plan)
+    card = ChipReader(lambda: PulledCard(InProcessChannel(load_profile("visa")), clock, None, Counter()))
+    assert t.driver.sale("purchase", 2500, card, operator=operator).outcome == "approved"
+    assert pin_screens("ENTER PIN", 4) == screens.seen()[2:7]
+    assert icc(t.requests[0])[0x9F34].hex().upper() == "410302"
+
+
 def test_a_wrong_offline_pin_is_asked_for_again_and_the_second_one_counts(till):
     t = till()
     operator, screens = scripted(t, "9,9,9,9,ENTER,1,2,3,4,ENTER", 2500, hold_ignored=True)
@@ -185,6 +215,32 @@ def test_the_operator_chooses_the_application_and_the_online_pin_typed_goes_to_t
     [request] = t.requests
     assert icc(request)[0x84] == bytes.fromhex("A000000333010102")      # the second: UnionPay Credit
     assert bytes(request.fields[52]) == Format0TdesKey(OTHER_PIN_KEY).encrypt("123456", "6250947000000014")
+
+
+def test_a_cancel_confirmed_at_the_application_choice_ends_the_sale_before_anything_is_sent(till):
+    t = till()
+    operator, screens = scripted(t, "WAIT:0.1,CANCEL,ENTER", 2500, hold_ignored=True)   # typed at the choice
+    result = t.driver.sale("purchase", 2500, chip("unionpay"), operator=operator)
+    assert (result.outcome, result.message) == ("cancelled", "CANCELLED: nothing sent")
+    assert screens.seen()[2:4] == [("SELECT APPLICATION", "1/2 UnionPay Debit", "ENTER=OK  F1/F2=scroll"),
+                                   ("CANCEL SALE?", "1/2 UnionPay Debit", "ENTER=yes  other key=no")]
+    assert t.requests == [] and t.journal.txns() == []
+
+
+def test_a_cancel_confirmed_before_the_card_is_presented_never_talks_to_the_card(till):
+    t = till()
+    opened = []
+
+    def insert():
+        opened.append(InProcessChannel(load_profile("visa")))
+        return opened[-1]
+    operator, screens = scripted(t, "CANCEL,ENTER", 2500, hold_ignored=True)
+    result = t.driver.sale("purchase", 2500, ChipReader(insert), operator=operator,
+                           pinpad=EmulatedPinPad("1234", Format0TdesKey(t.cfg.keys.pin_key)))
+    assert (result.outcome, result.message) == ("cancelled", "CANCELLED: nothing sent")
+    assert [channel.exchanges for channel in opened] in ([], [0])          # not one APDU
+    assert screens.seen() == [("CANCEL SALE?", "CNY 25.00", "ENTER=yes  other key=no"),
+                              ("READY", "", "Sale cancelled"), ("READY", "", "CANCELLED: nothing sent")]
 
 
 def test_an_operator_who_does_not_choose_gets_the_cards_first_application(till):
@@ -366,6 +422,14 @@ def test_the_amount_keyed_in_and_confirmed_starts_the_sale(till):
     assert read_amount(cancelled) is None
 
 
+def test_a_cancel_left_unanswered_at_the_amount_goes_away_by_itself(till):
+    t = till()
+    operator, screens = scripted(t, "1,CANCEL,WAIT:6,2,ENTER,ENTER", hold_ignored=True)
+    assert read_amount(operator) == 12
+    assert screens.seen()[:4] == [("ENTER AMOUNT", "CNY 0.01", ""), ("CANCEL SALE?", "CNY 0.01", "ENTER=yes  other key=no"),
+                                  ("ENTER AMOUNT", "CNY 0.01", ""), ("ENTER AMOUNT", "CNY 0.12", "")]
+
+
 def test_a_script_that_ends_before_the_amount_is_confirmed_says_so(till):
     t = till()
     operator, _ = scripted(t, "1,2,ENTER", hold_ignored=True)
@@ -386,7 +450,7 @@ def test_a_script_that_ended_during_a_sale_ends_the_next_amount_entry(till):
 
 def test_serve_makes_sale_after_sale_until_the_script_ends(till):
     t = till()
-    keys = ScriptedKeys.parse("1,2,3,ENTER,ENTER,WAIT:61,4,5,ENTER,ENTER,WAIT:1,CANCEL")
+    keys = ScriptedKeys.parse("1,2,3,ENTER,ENTER,WAIT:61,4,CANCEL,WAIT:6,5,ENTER,ENTER,WAIT:1,CANCEL")
     screens = Screens()
     operator = KeypadOperator(KeypadFSM(for_tty(keypad_settings(t.cfg))), keys, keys.clock, screens)
     made, new_sales, ready = [], [], []
@@ -402,3 +466,6 @@ def test_serve_makes_sale_after_sale_until_the_script_ends(till):
     assert new_sales == [1, 4]          # each sale's first digit, keyed at READY and at the last result
     assert ready and set(ready) == {State.IDLE}          # the first result timed out to READY during the WAIT
     assert screens.seen()[-1] == ("READY", "", "Key in the amount")    # CANCEL dismissed the second result
+    # a cancel left unanswered at the second amount went away by itself during the WAIT
+    cancel = screens.seen().index(("CANCEL SALE?", "CNY 0.04", "ENTER=yes  other key=no"))
+    assert screens.seen()[cancel + 1:cancel + 3] == [("ENTER AMOUNT", "CNY 0.04", ""), ("ENTER AMOUNT", "CNY 0.45", "")]

@@ -8,6 +8,7 @@ from drivers.emulated.inprocess import InProcessChannel
 from drivers.emulated.vcard import load_profile
 from drivers.errors import ReaderError
 from terminal.card.chip_first import SwipedTracks
+from terminal.emv.pin import EmulatedPinPad, Format0TdesKey
 from terminal.i18n.text import language, set_language
 from terminal.store.states import TxnState
 from terminal.txn.cards import ChipReader, KnownCard, SwipeReader
@@ -163,3 +164,25 @@ def test_no_card_presented_again_within_the_timeout_is_false_and_leaves_no_chann
         reader.transmit(bytes.fromhex("00A4040000"))
     assert str(none.value) == "no card in the reader"
     assert ChipReader(gone).present_again() is False
+
+
+def test_closing_a_chip_reader_closes_its_channel_once():
+    opened = Opened()
+    reader = ChipReader(opened.open)
+    reader.close()                                   # nothing open yet: nothing to do
+    reader.wait(lambda: 1)
+    reader.close()
+    assert reader.channel is None
+    with pytest.raises(ReaderError):
+        opened.channels[0].transmit(bytes.fromhex("00A404000E315041592E5359532E4444463031"))
+    reader.close()                                   # twice is safe
+
+
+def test_a_tap_is_read_as_contactless_and_numbered_by_the_terminals_sequence_counter(terminal):
+    tap = ChipReader(lambda: InProcessChannel(load_profile("contactless"), protocol="contactless"))
+    insert = ChipReader(lambda: InProcessChannel(load_profile("visa")))
+    tapped = terminal.driver.sale("purchase", 500, tap)
+    inserted = terminal.driver.sale("purchase", 600, insert,
+                                    pinpad=EmulatedPinPad("1234", Format0TdesKey(terminal.driver.cfg.keys.pin_key)))
+    rows = [terminal.journal.txn(r.id) for r in (tapped, inserted)]
+    assert [(r.entry_mode, r.tsc) for r in rows] == [("071", 1), ("051", 2)]   # contactless chip, contact chip
