@@ -333,6 +333,19 @@ def test_an_answer_with_a_bad_mac_ends_the_drain_and_keeps_what_was_answered_bef
     assert win.net.closes == 1
 
 
+def test_a_frame_not_to_be_trusted_after_the_last_answer_ends_the_drain_and_names_what_is_left(win):
+    win.configure(window=2)
+    r1, r2, r3 = win.reversals(3)
+    mac = win.driver.cfg.keys.mac_key
+    win.net.rewrite = lambda request, rmti, fields: [encode(rmti, fields, mac)] + (
+        [b"\x00\x01garbage"] if str(request.fields[11]) == win.stan(r2) else [])
+    report = win.driver.drain(force=True)
+    assert win.net.log == sends(win.stan(r1), win.stan(r2)) + answers(win.stan(r1), win.stan(r2), win.stan(r2))
+    assert report_of(report)[:4] == (2, 1, 1, r3.stan)     # r3 never left: it is the reversal still waiting
+    assert [win.state(r) for r in (r1, r2, r3)] == [TxnState.REVERSED, TxnState.REVERSED,
+                                                    TxnState.REVERSAL_PENDING]
+    assert win.net.closes == 1
+
 # -- the host refuses ------------------------------------------------------------------------------------------
 
 def test_a_reversal_the_host_refuses_stays_and_nothing_leaves_after_it(win):

@@ -46,3 +46,15 @@ def test_a_first_reversal_and_advice_carry_the_original_and_the_terminal(win):
 def test_after_an_attempt_the_same_messages_go_as_repeats(win):
     row, advice, sent = queued(win, attempts_used=1)
     assert sent == [("0401", reversal_fields(win, row)), ("0221", advice_fields(advice))]
+
+
+def test_a_reversals_acknowledgement_leaves_the_originals_rrn_alone_even_if_the_host_sends_its_own(win):
+    from terminal.iso8583 import encode
+    from terminal.store.states import TxnState
+    [row] = win.reversals(1)
+    win.journal.db.conn.execute("UPDATE txn SET rrn='000000000777' WHERE id=?", (row.id,))
+    mac = win.driver.cfg.keys.mac_key
+    win.net.rewrite = lambda request, rmti, fields: [encode(rmti, {**fields, 37: "999999999999"}, mac)]
+    win.driver.drain(force=True)
+    assert win.state(row) is TxnState.REVERSED
+    assert win.journal.txn(row.id).rrn == "000000000777"   # the RRN names the sale; the 0410's is not kept
