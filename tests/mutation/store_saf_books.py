@@ -2,6 +2,7 @@
 timestamp a test reads back is exact; and a sale about to be sent."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -31,3 +32,10 @@ def books(tmp_path, clock):
     j = Journal(tmp_path / "journal.sqlite3", utc=lambda: clock.now().utc)
     yield j
     j.close()
+
+
+def approved(j: Journal, new: NewTxn = SALE, **changes):
+    """A sale (or `new`, with `changes`) the host approved, as the journal now holds it."""
+    row = j.begin_txn(dataclasses.replace(new, **changes))
+    j.set_state(row.id, "approved", "approved by the host", response_code="00", rrn=f"{row.id:012d}")
+    return j.txn(row.id)

@@ -3,7 +3,6 @@ real SQLite files: archived sales are found beside the live ones, the archive si
 own name, an older archive without chip records still answers, and an archive that cannot be read is named."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import sqlite3
 
@@ -12,24 +11,26 @@ import pytest
 from terminal.store import StoreError
 from terminal.store import archive
 from terminal.store.search import TxnFilter
-from tests.mutation.store_saf_books import SALE, books, clock  # noqa: F401 (fixtures)
+from tests.mutation.store_saf_books import approved, books, clock  # noqa: F401 (fixtures)
 
 LATER = dt.datetime(2027, 3, 15, tzinfo=dt.timezone.utc)   # 104 days after the clock's start
 
 
-def approved(j, amount: int):
-    row = j.begin_txn(dataclasses.replace(SALE, amount=amount))
-    j.set_state(row.id, "approved", "approved by the host", response_code="00", rrn=f"{row.id:012d}")
-    return j.txn(row.id)
-
-
-def archived_two_of_three(j):
-    """Two approved sales settled long ago (they move), and one in the open batch (it stays)."""
-    old = [approved(j, 100), approved(j, 200)]
+def settle(j) -> None:
     batch = j.current_batch()
     sid, _ = j.begin_settlement(batch, *j.batch_totals(batch))
     j.end_settlement(sid, "closed", "00", "batch closed")
-    live = approved(j, 100)
+
+
+def two_settled_and_one_open(j):
+    """Two approved sales in a closed batch (they may move once old enough), one in the open batch (it stays)."""
+    old = [approved(j, amount=100), approved(j, amount=200)]
+    settle(j)
+    return old, approved(j, amount=100)
+
+
+def archived_two_of_three(j):
+    old, live = two_settled_and_one_open(j)
     assert j.archive_settled(90, now=LATER) == 2
     return old, live
 
@@ -51,13 +52,13 @@ def test_archived_sales_are_found_beside_the_live_ones_newest_first(books):
 
 
 def test_without_an_archive_nothing_is_archived(books):
-    live = approved(books, 100)
+    live = approved(books, amount=100)
     assert books.find(TxnFilter()) == [(live, False)]
     assert archive.select(books.path, TxnFilter(), 5) == []
 
 
 def test_an_archive_that_cannot_be_read_is_named(books):
-    approved(books, 100)
+    approved(books, amount=100)
     path = archive.path_of(books.path)
     path.write_bytes(b"not an archive, " * 256)
     with pytest.raises(StoreError, match=rf"^journal archive {path}: read failed: file is not a database$"):
@@ -72,3 +73,38 @@ def test_an_archive_from_before_chip_records_still_answers(books):
     old.close()
     assert books.txn(a.id).amount == 100
     assert books.chip(a.id) is None
+
+
+def test_an_archive_that_refuses_the_copy_midway_leaves_everything_in_the_journal(books):
+    """The archive's write fails after the first table was copied (its trigger stands for a full disk there):
+    that copy is rolled back, nothing leaves the journal, and the terminal goes on selling."""
+    (a, b), live = two_settled_and_one_open(books)
+    refusing = sqlite3.connect(archive.path_of(books.path))
+    refusing.executescript("CREATE TABLE txn_event (id INTEGER PRIMARY KEY, txn_id, at, state, reason);"
+                           "CREATE TRIGGER full BEFORE INSERT ON txn_event BEGIN SELECT RAISE(ABORT, 'disk full'); END;")
+    refusing.close()
+    with pytest.raises(StoreError, match=rf"^journal {books.path}: archiving settled batches failed: disk full$"):
+        archive.move_settled(books.db, 90, LATER)
+    assert books.archive_settled(90, now=LATER) == 0                          # it never fails the settlement
+    assert [r[0] for r in books.db.read("SELECT id FROM txn ORDER BY id")] == [a.id, b.id, live.id]
+    copied = sqlite3.connect(archive.path_of(books.path))
+    assert copied.execute("SELECT COUNT(*) FROM txn").fetchone() == (0,)     # the first table's copy rolled back
+    copied.execute("DROP TRIGGER full")
+    copied.commit()
+    copied.close()
+    after = approved(books, amount=400)                 # the journal writes on
+    assert books.archive_settled(90, now=LATER) == 2
+    assert [r[0] for r in books.db.read("SELECT id FROM txn ORDER BY id")] == [live.id, after.id]
+
+
+def test_every_old_batch_moves_in_one_pass(books):
+    first = approved(books, amount=100)
+    settle(books)
+    second = approved(books, amount=200)
+    settle(books)
+    third = approved(books, amount=300)       # the newest always stays
+    assert (first.batch, second.batch, third.batch) == (1, 2, 3)
+    assert books.archive_settled(90, now=LATER) == 2
+    assert [r[0] for r in books.db.read("SELECT id FROM txn")] == [third.id]
+    assert [(row.id, was) for row, was in books.find(TxnFilter())] == [(third.id, False), (second.id, True),
+                                                                      (first.id, True)]

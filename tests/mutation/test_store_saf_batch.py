@@ -7,15 +7,9 @@ import dataclasses
 import datetime as dt
 
 from terminal.store import TxnState
-from tests.mutation.store_saf_books import SALE, at, books, clock  # noqa: F401 (fixtures)
+from tests.mutation.store_saf_books import SALE, approved, at, books, clock  # noqa: F401 (fixtures)
 
 REFUND = dataclasses.replace(SALE, kind="refund", proc_code="200000")
-
-
-def approved(j, new=SALE, **kw):
-    row = j.begin_txn(dataclasses.replace(new, **kw))
-    j.set_state(row.id, "approved", "approved by the host", response_code="00", rrn=f"{row.id:012d}")
-    return j.txn(row.id)
 
 
 def a_days_business(j):
