@@ -81,7 +81,8 @@ def test_an_archive_that_refuses_the_copy_midway_leaves_everything_in_the_journa
     (a, b), live = two_settled_and_one_open(books)
     refusing = sqlite3.connect(archive.path_of(books.path))
     refusing.executescript("CREATE TABLE txn_event (id INTEGER PRIMARY KEY, txn_id, at, state, reason);"
-                           "CREATE TRIGGER full BEFORE INSERT ON txn_event BEGIN SELECT RAISE(ABORT, 'disk full'); END;")
+                           "CREATE TRIGGER full BEFORE INSERT ON txn_event"
+                           " BEGIN SELECT RAISE(ABORT, 'disk full'); END;")
     refusing.close()
     with pytest.raises(StoreError, match=rf"^journal {books.path}: archiving settled batches failed: disk full$"):
         archive.move_settled(books.db, 90, LATER)

@@ -65,7 +65,8 @@ def test_an_offline_approval_is_one_row_and_its_advice_whatever_the_new_row_said
     clock.advance(5)
     row = books.saf.begin_offline(SALE, "Y1", sealed)    # SALE says sending, "request about to be sent"
     assert (row.state, row.response_code, row.created_at, row.amount) == (TxnState.ADVICE_PENDING, "Y1", at(5), 100)
-    assert books.events(row.id) == [(at(5), TxnState.ADVICE_PENDING, "approved offline by the chip (Y1); advice queued")]
+    assert books.events(row.id) == [
+        (at(5), TxnState.ADVICE_PENDING, "approved offline by the chip (Y1); advice queued")]
     assert books.saf_pending() == [
         SafRow(1, row.id, SafKind.ADVICE, row.stan, "Y1", sealed(row.id), 0, 0.0, SafState.PENDING, "", at(5))]
 
