@@ -4,14 +4,16 @@ own name, an older archive without chip records still answers, and an archive th
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
+import time
 
 import pytest
 
-from terminal.store import StoreError
+from terminal.store import Journal, StoreError
 from terminal.store import archive
 from terminal.store.search import TxnFilter
-from tests.mutation.store_saf_books import approved, books, clock  # noqa: F401 (fixtures)
+from tests.mutation.store_saf_books import SALE, approved, books, clock  # noqa: F401 (fixtures)
 
 LATER = dt.datetime(2027, 3, 15, tzinfo=dt.timezone.utc)   # 104 days after the clock's start
 
@@ -109,3 +111,51 @@ def test_every_old_batch_moves_in_one_pass(books):
     assert [r[0] for r in books.db.read("SELECT id FROM txn")] == [third.id]
     assert [(row.id, was) for row, was in books.find(TxnFilter())] == [(third.id, False), (second.id, True),
                                                                       (first.id, True)]
+
+
+def test_a_batch_moves_only_once_it_closed_more_than_keep_days_ago(books):
+    two_settled_and_one_open(books)                           # closed at the clock's 09:30 on 1 December
+    closed = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc)
+    assert books.archive_settled(90, now=closed + dt.timedelta(minutes=1)) == 0    # just settled
+    assert books.archive_settled(90, now=closed + dt.timedelta(days=90)) == 0      # exactly keep_days: not older
+    assert books.db.read("SELECT COUNT(*) FROM txn")[0][0] == 3
+    assert books.archive_settled(90, now=closed + dt.timedelta(days=90, seconds=1)) == 2
+
+
+def test_a_delivered_reversal_lets_its_sale_move_and_a_pending_one_holds_it(books):
+    reversed_, owed = (books.begin_txn(SALE) for _ in range(2))
+    for row in (reversed_, owed):
+        books.queue(row.id, "reversal", "68", "reversal_pending", "no response: reversal queued")
+    books.saf_done(books.saf.for_txn(reversed_.id)[0], "reversed", "reversal acknowledged (00)")
+    settle(books)
+    live = approved(books, amount=300)
+    assert books.archive_settled(90, now=LATER) == 1
+    assert [r[0] for r in books.db.read("SELECT id FROM txn ORDER BY id")] == [owed.id, live.id]
+    assert books.txn(reversed_.id).state == "reversed"        # found in the archive
+
+
+@pytest.fixture
+def in_shanghai():
+    """The terminal's own time zone is UTC+8 (as a terminal in China runs): local time is not UTC."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Shanghai"
+    time.tzset()
+    yield
+    if before is None:
+        os.environ.pop("TZ")
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+def test_keep_days_count_in_utc_whatever_the_local_time_zone(tmp_path, in_shanghai):
+    """Without `now`, the cutoff is today in UTC, as the journal's timestamps are: a batch closed 4 hours less
+    than 90 days ago stays, though local time is 8 hours ahead."""
+    closed = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=90) + dt.timedelta(hours=4)
+    j = Journal(tmp_path / "journal.sqlite3", utc=lambda: closed)
+    try:
+        two_settled_and_one_open(j)
+        assert j.archive_settled(90) == 0
+        assert j.db.read("SELECT COUNT(*) FROM txn")[0][0] == 3
+    finally:
+        j.close()
