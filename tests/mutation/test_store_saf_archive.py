@@ -132,6 +132,7 @@ def test_a_delivered_reversal_lets_its_sale_move_and_a_pending_one_holds_it(book
     assert books.archive_settled(90, now=LATER) == 1
     assert [r[0] for r in books.db.read("SELECT id FROM txn ORDER BY id")] == [owed.id, live.id]
     assert books.txn(reversed_.id).state == "reversed"        # found in the archive
+    assert books.archive_settled(90, now=LATER) == 0           # the old batch still holds what is owed: it stays
 
 
 @pytest.fixture
