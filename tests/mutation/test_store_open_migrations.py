@@ -1,0 +1,35 @@
+"""Two terminals' processes (here: two connections) opening the same old journal at once migrate it once
+(terminal/store/migrations.py): the version is read again under the write lock, so the one that waited finds
+the file current and changes nothing."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from terminal.store.migrations import SCHEMA_VERSION, migrate, version
+
+V0 = (Path(__file__).parents[1] / "store" / "schema_v0.sql").read_text()
+
+
+def test_an_old_file_migrated_by_another_process_while_waiting_for_the_lock_is_left_as_it_is(tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(V0)
+    conn.close()
+    mine = sqlite3.connect(path, isolation_level=None)
+    theirs = sqlite3.connect(path, isolation_level=None)
+    ran: list[str] = []
+
+    def the_other_process_first(sql: str) -> None:
+        """Just as this open takes the write lock, the other open (which read version 0 too) migrates."""
+        ran.append(sql)
+        if sql == "BEGIN IMMEDIATE" and not theirs.in_transaction and version(theirs) == 0:
+            migrate(theirs)
+    mine.set_trace_callback(the_other_process_first)
+    migrate(mine)
+    mine.set_trace_callback(None)
+    assert ran[:3] == ["PRAGMA user_version", "BEGIN IMMEDIATE", "PRAGMA user_version"]
+    assert version(mine) == SCHEMA_VERSION and not mine.in_transaction
+    assert [r[1] for r in mine.execute("PRAGMA table_info(txn)")].count("tsc") == 1
+    mine.close()
+    theirs.close()
