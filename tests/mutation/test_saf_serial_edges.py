@@ -38,3 +38,11 @@ def test_a_host_gone_between_the_connect_and_the_send_leaves_the_entry_pending_s
     assert (a.txn_id, a.last_error) == (first.id, "sim: host unreachable (outage)")
     assert (b.txn_id, b.attempts, b.last_error) == (second.id, 0, "")   # not tried after an unreachable host
     assert terminal.host.received == []
+
+
+def test_a_link_without_an_address_notes_no_carrier(terminal):
+    assert not hasattr(terminal.net, "address")      # the simulated network: no address to name
+    row = in_doubt(terminal)
+    terminal.driver.drain(force=True)
+    assert terminal.journal.txn(row.id).state is TxnState.REVERSED
+    assert terminal.journal.carried(row.id) == []

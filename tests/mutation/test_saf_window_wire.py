@@ -58,3 +58,10 @@ def test_a_reversals_acknowledgement_leaves_the_originals_rrn_alone_even_if_the_
     win.driver.drain(force=True)
     assert win.state(row) is TxnState.REVERSED
     assert win.journal.txn(row.id).rrn == "000000000777"   # the RRN names the sale; the 0410's is not kept
+
+
+def test_a_link_whose_address_is_empty_notes_no_carrier(win):
+    [row] = win.reversals(1)
+    assert win.net.address == ""
+    win.driver.drain(force=True)
+    assert win.journal.carried(row.id) == []
