@@ -300,3 +300,21 @@ def test_a_closed_batch_moves_to_the_archive_after_keep_days_by_the_terminals_cl
         assert [t.id for t, archived in journal.find(TxnFilter()) if archived] == [2, 1]
     finally:
         journal.close()
+
+
+def test_the_merchant_reads_each_settlement_line_in_chinese(terminal):
+    from terminal.i18n.text import _, language, set_language
+    engine = day(terminal)
+    terminal.host.force["0500"] = "96"
+    refused = settle(engine)
+    terminal.host.force["0500"] = "95"
+    out_of_balance = settle(engine)
+    del terminal.host.force["0500"]
+    closed = settle(engine)
+    before = language()
+    set_language("zh_CN")
+    try:
+        assert [_(r.message) for r in (refused, out_of_balance, closed)] == [
+            "未结算：主机应答 96；请重试", "批上送后仍对账不平：请联系收单机构", "批次 000001 结算成功"]
+    finally:
+        set_language(before)
