@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Protocol
 
 from terminal.store.errors import StoreError
-from terminal.store.migrations import migrate
+from terminal.store.migrations import migrate, refuse_newer
 
 
 def _system_utc() -> dt.datetime:
@@ -75,6 +75,7 @@ class Database:
             # A terminal runs for months: a bounded page cache (256 KiB, not SQLite's 2 MiB default) keeps a
             # long `posterm run` flat in memory; the journal's hot pages (recent rows, the queue) fit in it.
             conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            refuse_newer(conn)  # before schema.sql writes anything to a layout this code does not know
             conn.executescript(files("terminal.store").joinpath("schema.sql").read_text())
             migrate(conn)
         except (sqlite3.Error, OSError, StoreError) as e:

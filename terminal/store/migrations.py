@@ -58,6 +58,15 @@ def version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def refuse_newer(conn: sqlite3.Connection) -> None:
+    """A file from a newer posterm, refused before anything is written to it: Database.open calls this before
+    schema.sql, whose CREATE ... IF NOT EXISTS would otherwise put back tables or indexes the newer layout no
+    longer has. (migrate reads the version again under the write lock.)"""
+    found = version(conn)
+    if found > SCHEMA_VERSION:
+        raise StoreError(f"journal schema version {found} is newer than this posterm knows ({SCHEMA_VERSION})")
+
+
 def migrate(conn: sqlite3.Connection) -> None:
     """Bring the file to SCHEMA_VERSION in one commit: a crash mid-way leaves the old file as it was.
 

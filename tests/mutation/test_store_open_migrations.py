@@ -33,3 +33,30 @@ def test_an_old_file_migrated_by_another_process_while_waiting_for_the_lock_is_l
     assert [r[1] for r in mine.execute("PRAGMA table_info(txn)")].count("tsc") == 1
     mine.close()
     theirs.close()
+
+
+def test_a_file_from_a_newer_posterm_is_refused_before_anything_is_written_to_it(tmp_path):
+    """A newer layout that dropped an index and a table this posterm knows: refusing it after schema.sql ran
+    would have put both back into the newer terminal's books."""
+    from terminal.store import StoreError
+    from terminal.store.db import Database
+    path = tmp_path / "journal.sqlite3"
+    Database(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP INDEX txn_amount")
+    conn.execute("DROP TABLE txn_message")
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    try:
+        Database(path)
+    except StoreError as e:
+        assert str(e) == (f"journal {path}: cannot open: journal schema version {SCHEMA_VERSION + 1} is newer than"
+                          f" this posterm knows ({SCHEMA_VERSION})")
+    else:
+        raise AssertionError("a newer journal was opened")
+    assert path.read_bytes() == before
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name IN ('txn_amount', 'txn_message')").fetchall() == []
+    conn.close()
