@@ -15,6 +15,7 @@ from terminal.iso8583 import decode
 from terminal.txn import core as c
 from terminal.txn.cards import ChipReader
 from terminal.txn.emv_params import emv_config
+from terminal.txn.loop import Driver
 from terminal.txn.operator import NoOperator
 
 DELIVERED = "issuer update delivered on the second tap: EXTERNAL AUTHENTICATE 9000"
@@ -60,7 +61,10 @@ class Customer:
 
 def second_tap_sale(terminal, customer: Customer, cashier: Cashier | None = None):
     emv = emv_config(terminal.driver.cfg, True)
-    terminal.driver.emv = replace(emv, aids=tuple(replace(a, issuer_update=True) for a in emv.aids))
+    terminal.driver = Driver(terminal.driver.cfg, terminal.journal, terminal.net, clock=terminal.clock,
+                             emv=replace(emv, aids=tuple(replace(a, issuer_update=True) for a in emv.aids)))
+    if cashier is not None:
+        cashier.driver = terminal.driver
     shown: list[tuple] = []
     terminal.driver.progress = lambda *a: shown.append(a)
     seen: list = []
