@@ -8,6 +8,7 @@ from drivers.emulated.vcard import load_profile
 from drivers.errors import ReaderError
 from terminal.store.carriers import Carried
 from terminal.txn.cards import ChipReader
+from terminal.txn.loop import Driver
 from tests.mutation.test_loop_link_watch import Acquirer
 from tests.mutation.test_sale_records import swipe
 
@@ -55,7 +56,9 @@ def tap_with(channel_class):
 
 def test_every_apdu_goes_to_the_tracer_with_its_answer(terminal):
     trace: list[tuple[str, bytes, bytes]] = []
-    terminal.driver.tracer = lambda name, command, response: trace.append((name, command, response))
+    terminal.driver = Driver(terminal.driver.cfg, terminal.journal, terminal.net, clock=terminal.clock,
+                             tracer=lambda name, command, response: trace.append((name, command, response)))
+    assert terminal.driver.last_core is None      # no sale yet (sale_session reads the outcome only when there is one)
     result = terminal.driver.sale("purchase", 1236, tap_with(InProcessChannel))
     assert result.outcome == "approved"
     assert [n for n, _, _ in trace] == ["SELECT", "SELECT", "GET PROCESSING OPTIONS", "READ RECORD 1.1",
