@@ -17,6 +17,7 @@ from terminal.txn.crashpoints import CrashPoints
 from terminal.txn.engine import Engine
 from terminal.txn.loop import Driver
 from terminal.txn.records import CardInput
+from tests.mutation.conftest import Terminal
 from tests.mutation.window_net import WindowNet
 from tests.sim.host import SimHost
 
@@ -26,16 +27,9 @@ NEVER_SAW = "host never saw the original: nothing to reverse"
 
 
 @dataclass
-class Win:
-    driver: Driver
-    host: SimHost
-    net: WindowNet
-    clock: ManualClock
+class Win(Terminal):
+    """conftest's terminal, on the many-request connection (`net` is a WindowNet), with its start time."""
     start: float
-
-    @property
-    def journal(self) -> Journal:
-        return self.driver.journal
 
     def configure(self, **saf) -> None:
         cfg = self.driver.cfg
