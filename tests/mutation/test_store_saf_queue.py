@@ -5,10 +5,11 @@ the READY screen's backlog read back."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 
-from terminal.store import SafKind, SafOutcome, SafRow, SafState, StoreError, TxnState
+from terminal.store import Journal, SafKind, SafOutcome, SafRow, SafState, StoreError, TxnState
 from tests.mutation.store_saf_books import SALE, T0, at, books, clock  # noqa: F401 (fixtures)
 
 NOT_SENT = dataclasses.replace(SALE, state=TxnState.NOT_SENT, reason="host unreachable: nothing sent",
@@ -139,3 +140,20 @@ def test_what_the_queue_reads_back(books):
     assert [x.state for x in books.saf.for_txn(delivered.id)] == [SafState.DELIVERED]
     with pytest.raises(StoreError, match=r"^no store-and-forward entry 9 in the journal$"):
         books.saf_entry(9)
+
+
+def test_an_entry_given_up_and_its_alert_carry_the_one_time_of_their_commit(tmp_path):
+    """A clock that moves on at every reading, as a real one does: the alert says when the entry was given up,
+    the very time its transaction's event and the entry's row say, not a later reading."""
+    ticks = iter(range(10_000))
+    start = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.timezone.utc)
+    j = Journal(tmp_path / "journal.sqlite3", utc=lambda: start + dt.timedelta(milliseconds=next(ticks)))
+    try:
+        sale = j.begin_txn(SALE)
+        entry = j.queue(sale.id, "reversal", "68", "reversal_pending", "no response: reversal queued")
+        j.saf_done(entry, "needs_attention", "host refused the reversal (30)", state="needs_attention")
+        gave_up = j.events(sale.id)[-1][0]
+        [alert] = j.alerts.open()
+        assert alert.at == gave_up == j.db.read("SELECT updated_at FROM saf WHERE id=?", (entry.id,))[0][0]
+    finally:
+        j.close()
