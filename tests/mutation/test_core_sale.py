@@ -128,3 +128,14 @@ def test_a_pending_reversal_without_a_stan_to_name_still_holds_the_sale_back(tmp
     assert (record.state, record.message, record.entry_mode, record.masked_pan, record.amount) == (
         TxnState.NOT_SENT, line, "901", "476173******0010", 1234)
     assert record.reason == "an earlier reversal is still pending (sim: connection refused): nothing sent"
+
+
+def test_an_unknown_kind_of_transaction_is_refused_naming_the_kinds_there_are(terminal):
+    sent = wire(terminal)
+    try:
+        terminal.driver.sale("preauth", 1234, swipe())
+    except ValueError as e:
+        assert str(e) == "transaction kind 'preauth': expected one of purchase, refund, void"
+    else:
+        raise AssertionError("a preauth was taken for a kind of sale")
+    assert terminal.journal.txns() == [] and sent == []
