@@ -65,12 +65,14 @@ def swipe(profile: str = "magstripe") -> SwipeReader:
     return SwipeReader(lambda: tracks)
 
 
-def keypad(terminal, amount: int, keys: list[tuple[float, str]]) -> KeypadOperator:
-    """The real keypad state machine, with `keys` typed at those simulated seconds after now."""
+def keypad(terminal, amount: int, keys: list[tuple[float, str]], screens: list | None = None) -> KeypadOperator:
+    """The real keypad state machine, with `keys` typed at those simulated seconds after now; every screen it
+    shows is appended to `screens`."""
     start = terminal.clock.monotonic()
     fsm = KeypadFSM.for_sale(for_tty(keypad_settings(terminal.driver.cfg)), amount)
     return KeypadOperator(fsm, PlannedKeys(terminal.clock, [(start + at, k) for at, k in keys]),
-                          terminal.clock.monotonic, chooses_application=False)
+                          terminal.clock.monotonic, (screens.append if screens is not None else lambda screen: None),
+                          chooses_application=False)
 
 
 def wire(terminal) -> list[Message]:
