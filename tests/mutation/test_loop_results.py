@@ -1,0 +1,66 @@
+"""What a sale's result says and who hears it (terminal/txn/loop.py _Run.until_done and result): the operator's
+keypad is told the sale starts and how it ended (approved or not, with the line to show), and the result carries
+the row's words, or, when no row was written, the card's and the amount's."""
+from __future__ import annotations
+
+from terminal.txn.operator import NoOperator
+from tests.mutation.test_loop_driver import PulledAtThird, tap_with
+from tests.mutation.test_loop_journal_faults import offline_terminal, tap
+from tests.mutation.test_sale_records import swipe
+from terminal.txn.records import SaleResult
+
+
+class Keypad(NoOperator):
+    def __init__(self) -> None:
+        self.heard: list[tuple] = []
+
+    def start_sale(self) -> None:
+        self.heard.append(("start",))
+
+    def show_result(self, message: str, approved: bool) -> None:
+        self.heard.append((message, approved))
+
+
+def test_the_keypad_hears_each_sale_start_and_whether_it_was_approved(terminal):
+    keypad = Keypad()
+    terminal.driver.sale("purchase", 1234, swipe(), operator=keypad)
+    terminal.driver.sale("purchase", 1300, swipe(), operator=keypad)   # the simulated issuer declines it
+    offline_terminal(terminal)
+    terminal.driver.sale("purchase", 500, tap(), operator=keypad)
+    assert keypad.heard == [("start",), ("APPROVED", True), ("start",), ("DECLINED: insufficient funds", False),
+                            ("start",), ("APPROVED (OFFLINE)", True)]
+
+
+def test_a_sale_reversed_for_no_answer_says_so_and_that_nobody_was_charged(terminal):
+    def lose_the_sales_answer(m):
+        terminal.net.faults.response_lost = 1.0 if m.mti == "0200" else 0.0
+    terminal.host.on_request = lose_the_sales_answer
+    result = terminal.driver.sale("purchase", 700, swipe())
+    assert (result.outcome, result.message) == ("reversed", "NO RESPONSE: transaction reversed, customer not charged")
+    assert terminal.journal.txn(result.id).message.startswith("NO RESPONSE")
+
+
+def test_a_sale_still_reversing_says_the_rows_words(terminal):
+    terminal.net.faults.response_lost = 1.0
+    result = terminal.driver.sale("purchase", 700, swipe())
+    row = terminal.journal.txn(result.id)
+    assert result == SaleResult(row.id, row.stan, "reversal_pending", None, None, None, 700, "156", "476173******0010",
+                                "901", "NO RESPONSE: reversing, customer not charged")
+
+
+def test_a_sale_refused_before_sending_keeps_the_rows_reason_as_its_line(terminal):
+    terminal.net.faults.response_lost = 1.0
+    lost = terminal.driver.sale("purchase", 700, swipe())
+    terminal.net.faults.response_lost = 0.0
+    terminal.net.down = True
+    result = terminal.driver.sale("purchase", 800, swipe())
+    assert (result.outcome, result.message) == ("not_sent",
+                                                f"NOT SENT: reversal of STAN {lost.stan:06d} still waiting for the host")
+    assert terminal.journal.txn(result.id).message == result.message
+
+
+def test_a_card_that_fails_before_any_row_gives_the_amount_entry_and_reason(terminal):
+    result = terminal.driver.sale("purchase", 900, tap_with(PulledAtThird))
+    assert result == SaleResult(None, None, "not_sent", None, None, None, 900, "156", "", "071",
+                                "CARD ERROR: card error: card removed", device_error=True,
+                                reason="card error: card removed")
