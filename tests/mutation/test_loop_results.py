@@ -3,6 +3,7 @@ keypad is told the sale starts and how it ended (approved or not, with the line 
 the row's words, or, when no row was written, the card's and the amount's."""
 from __future__ import annotations
 
+from drivers.emulated.inprocess import InProcessChannel
 from terminal.txn.operator import NoOperator
 from tests.mutation.test_loop_driver import PulledAtThird, tap_with
 from tests.mutation.test_loop_journal_faults import offline_terminal, tap
@@ -64,3 +65,24 @@ def test_a_card_that_fails_before_any_row_gives_the_amount_entry_and_reason(term
     assert result == SaleResult(None, None, "not_sent", None, None, None, 900, "156", "", "071",
                                 "CARD ERROR: card error: card removed", device_error=True,
                                 reason="card error: card removed")
+
+
+class CancelsAtPoll(Keypad):
+    """A CANCEL typed while the card is being read (the keypad is polled at each APDU)."""
+
+    def __init__(self, at: int) -> None:
+        super().__init__()
+        self.at, self.polls = at, 0
+
+    def poll(self):
+        from terminal.txn import core as c
+        self.polls += 1
+        return [c.OperatorCancelled()] if self.polls == self.at else []
+
+
+def test_a_cancel_while_the_card_is_read_ends_the_sale_and_its_answer_is_dropped(terminal):
+    keypad = CancelsAtPoll(at=3)
+    result = terminal.driver.sale("purchase", 900, tap_with(InProcessChannel), operator=keypad)
+    assert (result.id, result.outcome) == (None, "cancelled")
+    assert keypad.heard == [("start",), (result.message, False)]
+    assert terminal.host.received == []
