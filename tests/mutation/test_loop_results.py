@@ -86,3 +86,20 @@ def test_a_cancel_while_the_card_is_read_ends_the_sale_and_its_answer_is_dropped
     assert (result.id, result.outcome) == (None, "cancelled")
     assert keypad.heard == [("start",), (result.message, False)]
     assert terminal.host.received == []
+
+
+def test_a_core_that_stops_with_nothing_to_do_is_a_sequence_error_naming_its_phase(terminal):
+    import pytest
+    from terminal.store.fallbacks import JournalFallbackStore
+    from terminal.txn import core as c
+    from terminal.txn.loop import _Run
+
+    class Stalled(c.SaleCore):     # a broken core: asks for nothing, never finishes
+        def start(self, now):
+            return []
+
+    core = Stalled(terminal.driver.cfg, "purchase", 100, fallbacks=JournalFallbackStore(terminal.journal))
+    with pytest.raises(c.SequenceError) as e:
+        _Run(terminal.driver, core, swipe(), NoOperator(), None, None).until_done()
+    assert str(e.value) == f"sale core stopped while {core.phase.value} with nothing to do"
+    assert core.phase.value
