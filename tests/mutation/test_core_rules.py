@@ -101,3 +101,29 @@ def test_a_card_listed_by_its_keyed_hash_is_declined_swiped_or_inserted(terminal
     assert terminal.journal.events(inserted.id)[-1][2] == (
         f"risk exception_file: {detail} (TVR: card appears on terminal exception file) (declined); nothing sent")
     assert sent == []
+
+
+def test_split_sales_are_measured_against_the_terminals_floor_limit(terminal):
+    """No split_floor_limit of its own: the rule takes [limits] floor_limit (a swiped card: no chip to approve
+    offline under it). Two sales of 3000 within the window total 6000, above 5000."""
+    configure(terminal, limits={"floor_limit": 5000}, risk={"split_window_min": 10, "split_action": "decline"})
+    first = terminal.driver.sale("purchase", 3000, swipe())
+    second = terminal.driver.sale("purchase", 3100, swipe())
+    assert (first.outcome, second.outcome, second.message) == ("approved", "declined",
+                                                               "DECLINED: possible split sale")
+    [alert] = terminal.journal.alerts.all()
+    assert (alert.rule, alert.decision, alert.txn_id) == ("split_sale", "declined", second.id)
+    assert alert.text == ("1 approved sales of this card in the last 10 min and this one total 6100, above the floor"
+                          " limit 5000 (minor units)")
+
+
+def test_card_data_in_hand_is_looked_up_by_the_pan_of_its_track_2(terminal):
+    """A known card (a void's, a benchmark's) carries track 2 alone: its PAN is what comes before the separator,
+    '=' of a magstripe or 'D' of a chip's track 2 equivalent, and the card's keyed hash is taken of it."""
+    listed = card_hash(VISA_PAN, derived_key(terminal.driver.cfg.keys.data_key))
+    configure(terminal, risk={"exception_hashes": frozenset({listed})})
+    engine = Engine.of(terminal.driver)
+    for track2 in (TRACK2, "4761739001010010D30121010000000"):
+        result = engine.sale("purchase", 1234, CardInput("901", "476173******0010", track2=track2))
+        assert (result.outcome, result.message) == ("declined", "DECLINED: card on exception file"), track2
+

@@ -33,6 +33,7 @@ def test_the_row_written_ahead_says_what_the_0200_says(terminal):
         "purchase", "000000", 1234, "901", "476173******0010", None, None)
     assert (row.local_time.strftime("%H%M%S"), row.local_time.strftime("%m%d")) == (m.fields[12], m.fields[13])
     assert m.fields[35] == TRACK2 and 2 not in m.fields
+    assert (m.fields[41], m.fields[42], m.fields[49]) == ("TERM0001", "MERCHANT0000001", "156")   # [terminal]
     assert terminal.journal.events(row.id)[0][1:] == (TxnState.SENDING, "request about to be sent")
     [alert] = terminal.journal.alerts.all()
     assert (alert.rule, alert.decision, alert.txn_id) == ("duplicate_charge", "confirmed by the operator", row.id)
@@ -138,4 +139,14 @@ def test_an_unknown_kind_of_transaction_is_refused_naming_the_kinds_there_are(te
         assert str(e) == "transaction kind 'preauth': expected one of purchase, refund, void"
     else:
         raise AssertionError("a preauth was taken for a kind of sale")
+    assert terminal.journal.txns() == [] and sent == []
+
+
+def test_a_cancel_confirmed_at_the_checkpoint_sends_nothing_and_writes_nothing(terminal):
+    """CANCEL typed as the card is read, its confirmation (ENTER) only at the checkpoint before sending."""
+    sent = wire(terminal)
+    result = terminal.driver.sale("purchase", 1234, swipe(),
+                                  operator=keypad(terminal, 1234, [(0.0, "CANCEL"), (0.1, "ENTER")]))
+    assert (result.id, result.outcome, result.exit_code, result.message) == (None, "cancelled", 3,
+                                                                             "CANCELLED: nothing sent")
     assert terminal.journal.txns() == [] and sent == []
