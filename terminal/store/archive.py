@@ -112,6 +112,11 @@ def _open(journal: Path) -> sqlite3.Connection | None:
     return conn
 
 
+def _read_failed(journal: Path, e: sqlite3.Error) -> StoreError:
+    """A damaged or unreadable archive is named as the journal's own read failures are (not a crash)."""
+    return StoreError(f"journal archive {path_of(journal)}: read failed: {e}")
+
+
 def find(journal: Path, txn_id: int) -> tuple[dict, list[tuple[str, str, str]]] | None:
     """An archived transaction (its row as a dict, its history), or None."""
     conn = _open(journal)
@@ -124,6 +129,8 @@ def find(journal: Path, txn_id: int) -> tuple[dict, list[tuple[str, str, str]]] 
         events = [(r["at"], r["state"], r["reason"]) for r in conn.execute(
             "SELECT at, state, reason FROM txn_event WHERE txn_id=? ORDER BY id", (txn_id,))]
         return dict(row), events
+    except sqlite3.Error as e:
+        raise _read_failed(journal, e) from None
     finally:
         conn.close()
 
@@ -137,7 +144,7 @@ def select(journal: Path, f: TxnFilter, limit: int) -> list[dict]:
     try:
         return [dict(r) for r in search.select(conn, f, limit)]
     except sqlite3.Error as e:
-        raise StoreError(f"journal archive {path_of(journal)}: read failed: {e}") from None
+        raise _read_failed(journal, e) from None
     finally:
         conn.close()
 
@@ -151,6 +158,8 @@ def find_chip(journal: Path, txn_id: int):
     try:
         has = conn.execute("SELECT 1 FROM sqlite_master WHERE name='txn_chip'").fetchone()
         return from_row(conn.execute("SELECT * FROM txn_chip WHERE txn_id=?", (txn_id,)).fetchone()) if has else None
+    except sqlite3.Error as e:
+        raise _read_failed(journal, e) from None
     finally:
         conn.close()
 
@@ -163,5 +172,7 @@ def export(journal: Path):
         return
     try:
         yield from export_rows(conn)
+    except sqlite3.Error as e:
+        raise _read_failed(journal, e) from None
     finally:
         conn.close()

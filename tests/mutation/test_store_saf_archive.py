@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sqlite3
 import time
 
@@ -59,12 +60,17 @@ def test_without_an_archive_nothing_is_archived(books):
     assert archive.select(books.path, TxnFilter(), 5) == []
 
 
-def test_an_archive_that_cannot_be_read_is_named(books):
-    approved(books, amount=100)
+def test_an_archive_that_cannot_be_read_is_named_wherever_it_is_read(books):
+    """txn show, its history, a reprint's chip lines, txn find and journal export all read the archive: a damaged
+    one is a named journal error there (exit code of a journal failure), never a crash."""
+    live = approved(books, amount=100)
     path = archive.path_of(books.path)
     path.write_bytes(b"not an archive, " * 256)
-    with pytest.raises(StoreError, match=rf"^journal archive {path}: read failed: file is not a database$"):
-        books.find(TxnFilter())
+    for read in (lambda: books.txn(99), lambda: books.events(99), lambda: books.chip(live.id),
+                 lambda: books.find(TxnFilter()), lambda: list(archive.export(books.path))):
+        with pytest.raises(StoreError, match=rf"^journal archive {re.escape(str(path))}: read failed: file is not a"
+                                             " database$"):
+            read()
 
 
 def test_an_archive_from_before_chip_records_still_answers(books):
