@@ -125,3 +125,17 @@ def test_the_reserve_is_given_back_once_and_says_whether_there_was_one(tmp_path)
 def test_the_last_9f41_counter_is_none_before_the_first(j):
     assert j.counters.last_tsc() is None
     assert j.next_tsc() == 1 and j.counters.last_tsc() == 1
+
+
+def test_a_taps_slip_lines_are_kept_as_given_and_a_second_keep_replaces_them(j):
+    from terminal.store.chip_record import ChipRecord
+    tap = j.begin_txn(dataclasses.replace(SALE, entry_mode="071"))
+    swipe = j.begin_txn(dataclasses.replace(SALE, entry_mode="901"))
+    arqc = ChipRecord(True, "A0000000031010", "VISA CREDIT", "80", "0123456789ABCDEF", "0000008000", "E800",
+                      "no_cvm", "1F0302")
+    tc = dataclasses.replace(arqc, cid="40", cryptogram="FEDCBA9876543210")
+    j.keep_chip(tap.id, arqc)
+    assert j.chip(tap.id) == arqc and j.chip(tap.id).contactless is True
+    j.keep_chip(tap.id, tc)                        # the card's last word wins: the reprint shows the TC
+    assert j.chip(tap.id) == tc and j.chip(tap.id).cryptogram_type == "TC"
+    assert j.chip(swipe.id) is None
