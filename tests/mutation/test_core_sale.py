@@ -11,6 +11,7 @@ from terminal.config import Config
 from terminal.risk.rules import Facts
 from terminal.store.states import SafKind, TxnState
 from terminal.txn import core as c
+from terminal.txn.cards import SwipeReader
 from terminal.txn.clock import ManualClock
 from terminal.txn.engine import Engine
 from terminal.txn.records import CardInput
@@ -143,10 +144,15 @@ def test_an_unknown_kind_of_transaction_is_refused_naming_the_kinds_there_are(te
 
 
 def test_a_cancel_confirmed_at_the_checkpoint_sends_nothing_and_writes_nothing(terminal):
-    """CANCEL typed as the card is read, its confirmation (ENTER) only at the checkpoint before sending."""
+    """CANCEL then ENTER typed while the card is swiped (a second): seen at the checkpoint before sending."""
     sent = wire(terminal)
-    result = terminal.driver.sale("purchase", 1234, swipe(),
-                                  operator=keypad(terminal, 1234, [(0.0, "CANCEL"), (0.1, "ENTER")]))
+    tracks = swipe()._read()
+
+    def slow_swipe():
+        terminal.clock.advance(1)
+        return tracks
+    result = terminal.driver.sale("purchase", 1234, SwipeReader(slow_swipe),
+                                  operator=keypad(terminal, 1234, [(0.5, "CANCEL"), (0.6, "ENTER")]))
     assert (result.id, result.outcome, result.exit_code, result.message) == (None, "cancelled", 3,
                                                                              "CANCELLED: nothing sent")
     assert terminal.journal.txns() == [] and sent == []
