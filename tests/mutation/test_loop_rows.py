@@ -27,6 +27,8 @@ def test_an_online_tap_writes_ahead_the_cards_psn_counter_and_the_time_sent(term
     row = terminal.journal.txn(result.id)
     assert fields_of(row) == ("purchase", "000000", 1236, "156", LOCAL, "1201093000", "071", "476173******0119",
                               "001", 1, TxnState.APPROVED, "00", "APPROVED", None)
+    chip = terminal.journal.chip(row.id)                  # the slip's chip lines, kept with the row
+    assert chip is not None and (chip.contactless, chip.aid) == (True, "A0000000031010")
 
 
 def test_an_offline_approval_and_its_advice(terminal):
