@@ -11,6 +11,7 @@ from drivers.emulated.vcard import load_profile
 from terminal.store.states import TxnState
 from terminal.txn.cards import ChipReader
 from tests.mutation.test_loop_journal_faults import offline_terminal, tap, unreachable_permissive
+from tests.mutation.test_sale_records import swipe
 
 LOCAL = dt.datetime(2026, 12, 1, 17, 30)     # 09:30 UTC on a terminal at UTC+8
 
@@ -21,14 +22,18 @@ def fields_of(row):
 
 
 def test_an_online_tap_writes_ahead_the_cards_psn_counter_and_the_time_sent(terminal):
+    swiped = terminal.driver.sale("purchase", 100, swipe())   # row 1 has no chip lines: the tap's are its own
+    at = terminal.clock.now()
     virtual = load_profile("contactless")
     result = terminal.driver.sale("purchase", 1236, ChipReader(lambda: InProcessChannel(virtual,
                                                                                         protocol="contactless")))
     row = terminal.journal.txn(result.id)
-    assert fields_of(row) == ("purchase", "000000", 1236, "156", LOCAL, "1201093000", "071", "476173******0119",
+    assert fields_of(row) == ("purchase", "000000", 1236, "156", at.local, at.utc.strftime("%m%d%H%M%S"), "071",
+                              "476173******0119",
                               "001", 1, TxnState.APPROVED, "00", "APPROVED", None)
     chip = terminal.journal.chip(row.id)                  # the slip's chip lines, kept with the row
     assert chip is not None and (chip.contactless, chip.aid) == (True, "A0000000031010")
+    assert terminal.journal.chip(swiped.id) is None
 
 
 def test_an_offline_approval_and_its_advice(terminal):
