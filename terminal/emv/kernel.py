@@ -34,7 +34,7 @@ from terminal.emv.offline_auth import authenticate
 from terminal.emv.outcome import Decision, Outcome
 from terminal.emv.pin import PinPad
 from terminal.emv.prompts import ApplicationChoice, PinPrompt, PresentCardAgain
-from terminal.emv.records import read_application_data
+from terminal.emv.records import card_pan, read_application_data
 from terminal.emv.restrictions import check_restrictions
 from terminal.emv.selection import ChooseApplication, build_candidates, final_select
 from terminal.emv.taa import default_decision, first_decision
@@ -293,7 +293,7 @@ class EmvKernel:
             advice55 = field55.build(values, field55.ADVICE_TAGS) if 0x9F26 in card else b""
         except EmvError:
             advice55 = b""
-        pan = card.get(0x5A, b"").hex().upper().rstrip("F")
+        pan = card_pan(card)
         expiry = card.get(0x5F24, b"").hex()[:4]
         psn = card.get(0x5F34)
         track2 = card.get(0x57, b"").hex().upper().rstrip("F").replace("D", "=")

@@ -39,3 +39,11 @@ def read_application_data(ctx: KernelContext, afl: list[AflEntry], mandatory: tu
             ctx.oda_record_problem = True
         else:
             ctx.oda_static_data += ctx.card[0x82]
+
+
+def card_pan(card: dict[int, bytes]) -> str:
+    """The card's PAN: its own data object (5A), else the digits of its track 2 equivalent (57) before the 'D'
+    separator. Book C-3 does not make 5A mandatory for a qVSDC card, and a card known only by its track 2
+    must still meet the exception file, the risk rules and the masked PAN of its receipt."""
+    pan = card.get(0x5A, b"").hex().upper().rstrip("F")
+    return pan or card.get(0x57, b"").hex().upper().split("D")[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 from terminal.emv.context import KernelContext, Phase, get_data
+from terminal.emv.records import card_pan
 
 
 def random_selection(amount: int, floor: int, threshold: int, target: int, max_target: int, draw: int) -> bool:
@@ -29,7 +30,7 @@ def risk_management(ctx: KernelContext) -> Phase[None]:
     aid = ctx.aid
     amount = ctx.txn.amount
     ctx.tsi.set("terminal_risk_management_performed")
-    pan = ctx.card.get(0x5A, b"").hex().upper().rstrip("F")
+    pan = card_pan(ctx.card)
     if ctx.txn.on_exception_file is not None and pan and ctx.txn.on_exception_file(pan):
         ctx.tvr.set("card_on_exception_file")
     if amount >= aid.floor_limit:

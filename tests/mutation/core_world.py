@@ -9,6 +9,8 @@ from dataclasses import replace
 from drivers.emulated.inprocess import InProcessChannel
 from drivers.emulated.msr_tracks import test_card
 from drivers.emulated.vcard import card_image, load_profile
+from drivers.emulated.vcard.engine import VirtualEmvCard
+from drivers.emvspec.ber_tlv import encode, encode_many, parse
 from terminal.card.chip_first import SwipedTracks
 from terminal.config import Config, keypad_settings
 from terminal.emv.pin import EmulatedPinPad, Format0TdesKey
@@ -26,8 +28,9 @@ VISA_PAN = "4761739001010010"
 class Chip:
     """One emulated chip card in a reader: `pull_before` pulls it out before that APDU (1 = the first)."""
 
-    def __init__(self, profile: str, cfg: Config, *, pull_before: int | None = None, tap: bool | None = None):
-        self.virtual = load_profile(profile)
+    def __init__(self, profile: str, cfg: Config, *, pull_before: int | None = None, tap: bool | None = None,
+                 without: tuple[int, ...] = ()):
+        self.virtual = load_profile(profile) if not without else _without(profile, without)
         image = self.virtual.image
         self.tapped = (image.contactless and not image.contact) if tap is None else tap
         self.pull_before = pull_before
@@ -52,6 +55,16 @@ class Chip:
             def close(self) -> None:
                 outer.channel.close()
         return Counted()
+
+
+def _without(profile: str, tags: tuple[int, ...]) -> VirtualEmvCard:
+    """The profile's card with those data objects left out of its records (e.g. a card with no 5A)."""
+    image = card_image(profile)
+    records = {}
+    for key, record in image.records.items():
+        objects = parse(record)[0].children()
+        records[key] = encode(0x70, encode_many([(o.tag, o.value) for o in objects if o.tag not in tags]))
+    return VirtualEmvCard(replace(image, records=records))
 
 
 def swipe(profile: str = "magstripe") -> SwipeReader:

@@ -14,7 +14,7 @@ from terminal.store.states import TxnState
 from terminal.txn import core as c
 from terminal.txn.cards import SwipeReader
 from terminal.txn.clock import ManualClock
-from tests.mutation.core_world import Chip, swipe, wire
+from tests.mutation.core_world import Chip, configure, recent_ids, swipe, wire
 
 PULLED = "reader 'emulated': the card was removed before 00B2011C"   # the 8th APDU: READ RECORD 1.3
 
@@ -86,12 +86,42 @@ def test_a_swipe_without_the_fallback_store_is_a_driver_defect_named_as_such():
 
 
 def test_a_chip_that_fails_before_giving_its_pan_opens_the_fallback_of_any_card_once(terminal):
-    """The failure cannot be tied to a card (no PAN was read): it is kept with no card key, which any card's
-    fallback may use, once."""
-    card = Chip("bad-tlv", terminal.driver.cfg)
-    result = terminal.driver.sale("purchase", 1234, card.reader)
+    """Pulled before the second APDU, the card gave no PAN: the failure is kept with no card key, which any
+    card's fallback may use, once."""
+    card = Chip("visa", terminal.driver.cfg, pull_before=2)
+    result = terminal.driver.sale("purchase", 1234, card.reader, pinpad=card.pinpad)
     assert (result.outcome, result.exit_code, result.masked_pan) == ("not_sent", 4, "")
-    assert result.message.startswith("CARD ERROR: READ RECORD 2.1: bad TLV at byte 0 (tag 70)")
+    assert result.message.startswith("CARD ERROR: card error: reader 'emulated': the card was removed before ")
     fallback = terminal.driver.sale("purchase", 1234, swipe("mastercard"))
     assert (fallback.outcome, fallback.entry_mode) == ("approved", "801")
     assert terminal.driver.sale("purchase", 1234, swipe("visa")).message == "INSERT CARD"
+
+
+def test_a_chip_with_a_malformed_record_is_known_by_its_track_2_equivalent(terminal):
+    """bad-tlv's first record (track 2 equivalent) reads fine, its second does not: the failure is that card's,
+    so another chip card may not fall back on it."""
+    card = Chip("bad-tlv", terminal.driver.cfg)
+    result = terminal.driver.sale("purchase", 1234, card.reader)
+    assert (result.outcome, result.exit_code, result.masked_pan) == ("not_sent", 4, "476173******0069")
+    assert result.message.startswith("CARD ERROR: READ RECORD 2.1: bad TLV at byte 0 (tag 70)")
+    assert terminal.driver.sale("purchase", 1234, swipe("mastercard")).message == "INSERT CARD"
+
+
+def test_a_tapped_card_known_only_by_its_track_2_equivalent_meets_the_exception_file(terminal):
+    """Book C-3 does not make 5A mandatory: a qVSDC card may give its PAN in tag 57 only. It must still be
+    declined when listed, and its row must still show the masked PAN and carry the card's hash."""
+    configure(terminal, risk={"exception_prefixes": ("476173",)})
+    sent = wire(terminal)
+    card = Chip("contactless", terminal.driver.cfg, without=(0x5A,))
+    listed = terminal.driver.sale("purchase", 2000, card.reader, pinpad=card.pinpad)
+    row = terminal.journal.txn(listed.id)
+    assert (listed.outcome, listed.message, row.masked_pan, row.entry_mode) == (
+        "declined", "DECLINED: card on exception file", "476173******0119", "071")
+    assert sent == []
+    configure(terminal, risk={"exception_prefixes": ()})
+    card = Chip("contactless", terminal.driver.cfg, without=(0x5A,))
+    approved = terminal.driver.sale("purchase", 2000, card.reader, pinpad=card.pinpad)
+    assert (approved.outcome, approved.masked_pan) == ("approved", "476173******0119")
+    assert recent_ids(terminal, "4761739001010119") == [listed.id, approved.id]
+    [m] = sent
+    assert m.fields[35] == "4761739001010119=301220100000000" and 2 not in m.fields
