@@ -140,3 +140,17 @@ def test_chip_data_without_track_2_equivalent_goes_as_pan_and_expiry():
     assert (card.masked_pan, card.entry_mode) == ("476173******0010", "051")
     with_57 = c._card_of(replace(outcome, track2="4761739001010010=301220100000000"), None)
     assert (with_57.track2, with_57.pan, with_57.expiry) == ("4761739001010010=301220100000000", None, None)
+
+
+def test_host_unreachable_and_the_card_pulled_before_its_second_generate_ac_says_both(terminal):
+    terminal.net.down = True
+    whole = Chip("visa", terminal.driver.cfg)
+    terminal.driver.sale("purchase", 2000, whole.reader, pinpad=whole.pinpad)   # counts the sale's APDUs
+    card = Chip("visa", terminal.driver.cfg, pull_before=whole.apdus)         # the last: GENERATE AC 2
+    result = terminal.driver.sale("purchase", 2000, card.reader, pinpad=card.pinpad)
+    row = terminal.journal.txn(result.id)
+    assert (result.outcome, result.message, row.state) == (
+        "not_sent", "HOST UNREACHABLE: card not charged, try again", TxnState.NOT_SENT)
+    assert terminal.journal.events(row.id)[-1][2] == (
+        "sim: host unreachable (outage): nothing sent; chip: card error: reader 'emulated': the card was removed"
+        " before 80AE0000")
