@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from drivers.emulated.inprocess import InProcessChannel
 from terminal.txn.operator import NoOperator
+from drivers.errors import ReaderError
 from tests.mutation.test_loop_driver import PulledAtThird, tap_with
 from tests.mutation.test_loop_journal_faults import offline_terminal, tap
 from tests.mutation.test_sale_records import swipe
@@ -103,3 +104,30 @@ def test_a_core_that_stops_with_nothing_to_do_is_a_sequence_error_naming_its_pha
         _Run(terminal.driver, core, swipe(), NoOperator(), None, None).until_done()
     assert str(e.value) == f"sale core stopped while {core.phase.value} with nothing to do"
     assert core.phase.value
+
+
+def test_a_chip_pulled_after_its_pan_was_read_names_the_masked_pan_though_no_row_was_written(terminal):
+    from drivers.emulated.vcard import load_profile
+    from terminal.emv.pin import EmulatedPinPad, Format0TdesKey
+    from terminal.txn.cards import ChipReader
+
+    class PulledAtEighth(PulledAtThird):
+        def transmit(self, apdu: bytes) -> bytes:
+            self.n += 1
+            if self.n == 8:                  # after the records that hold the PAN, before the cryptogram
+                raise ReaderError("card removed")
+            return InProcessChannel.transmit(self, apdu)
+
+    virtual = load_profile("visa")
+    pinpad = EmulatedPinPad(virtual.image.pin, Format0TdesKey(terminal.driver.cfg.keys.pin_key))
+    result = terminal.driver.sale("purchase", 900, ChipReader(lambda: PulledAtEighth(virtual)), pinpad=pinpad)
+    assert result == SaleResult(None, None, "not_sent", None, None, None, 900, "156", "476173******0010", "051",
+                                "CARD ERROR: card error: card removed", device_error=True,
+                                reason="card error: card removed")
+
+
+def test_a_sale_cancelled_before_any_card_has_no_card_to_name(terminal):
+    result = terminal.driver.sale("purchase", 900, swipe(), operator=CancelsAtPoll(at=1))
+    assert result == SaleResult(None, None, "cancelled", None, None, None, 900, "156", "", "",
+                                "CANCELLED: nothing sent")
+    assert terminal.host.received == []
