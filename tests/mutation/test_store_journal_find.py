@@ -135,3 +135,23 @@ def test_a_corrupt_journal_is_a_read_failure_naming_the_journal(tmp_path):
         j.find(TxnFilter(last4="0010"))
     assert str(e.value).startswith(f"journal {path}: read failed: ") and "malformed" in str(e.value)
     j.close()
+
+
+def test_a_corrupt_table_of_chip_lines_is_a_read_failure_naming_the_journal(tmp_path):
+    """A reprint reads the chip's slip lines: their page overwritten, the reprint says which journal failed."""
+    from terminal.store.chip_record import ChipRecord
+    path = tmp_path / "journal.sqlite3"
+    j = Journal(path, utc=lambda: UTC_NOW)
+    j.keep_chip(sale(j), ChipRecord(False, "A0000000031010", "VISA CREDIT", "40", "0123456789ABCDEF",
+                                    "0000008000", "E800", "offline_pin", "410302"))
+    page = j.db.read("SELECT rootpage FROM sqlite_master WHERE name='txn_chip'")[0][0]
+    size = j.db.read("PRAGMA page_size")[0][0]
+    j.close()
+    with open(path, "r+b") as f:
+        f.seek((page - 1) * size)
+        f.write(b"\xff" * size)
+    j = Journal(path, utc=lambda: UTC_NOW)
+    with pytest.raises(StoreError) as e:
+        j.chip(1)
+    assert str(e.value).startswith(f"journal {path}: read failed: ") and "malformed" in str(e.value)
+    j.close()

@@ -139,3 +139,14 @@ def test_a_taps_slip_lines_are_kept_as_given_and_a_second_keep_replaces_them(j):
     j.keep_chip(tap.id, tc)                        # the card's last word wins: the reprint shows the TC
     assert j.chip(tap.id) == tc and j.chip(tap.id).cryptogram_type == "TC"
     assert j.chip(swipe.id) is None
+
+
+def test_an_offline_approval_transmitted_nothing_and_its_advice_is_queued_in_the_same_commit(j):
+    row = j.begin_offline(kind="purchase", proc_code="000000", amount=800, currency="156",
+                          local_time=dt.datetime(2026, 12, 1, 17, 31), entry_mode="051",
+                          masked_pan="476173******0010", psn="01", chip_code="Y1",
+                          seal=lambda txn_id: b"sealed-%d" % txn_id, message="APPROVED OFFLINE", tsc=7)
+    assert (row.state, row.transmitted, row.response_code, row.message, row.tsc, row.psn) == (
+        TxnState.ADVICE_PENDING, "", "Y1", "APPROVED OFFLINE", 7, "01")
+    [entry] = j.saf_pending()
+    assert (entry.txn_id, entry.kind, entry.stan, entry.reason_code) == (row.id, SafKind.ADVICE, row.stan, "Y1")
