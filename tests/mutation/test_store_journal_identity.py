@@ -230,3 +230,11 @@ def test_an_older_copy_of_the_books_is_refused(tmp_path, path):
     assert refused(path) == (f"journal {path} is behind its high-water marks (last transaction 1 < 2): an older"
                              " copy of the books; restore the newest file, or start a new journal on purpose with"
                              " `posterm journal new`")
+
+
+def test_a_missing_journal_of_an_identity_with_no_terminal_says_so(path):
+    first = with_sales(path, 1, terminal_id=None)
+    path.unlink()
+    assert refused(path, None) == (f"journal {path} is missing, but the identity file journal.identity says"
+                                   f" terminal ?'s journal (creation {first['creation_id']}, last STAN 000001,"
+                                   f" transaction 1) lives here: {NEW}")
