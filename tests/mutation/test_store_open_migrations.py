@@ -6,18 +6,25 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from terminal.store import StoreError
 from terminal.store.migrations import SCHEMA_VERSION, migrate, version
 
 V0 = (Path(__file__).parents[1] / "store" / "schema_v0.sql").read_text()
 
 
-def test_an_old_file_migrated_by_another_process_while_waiting_for_the_lock_is_left_as_it_is(tmp_path):
-    path = tmp_path / "journal.sqlite3"
+def _two_opens(path):
+    """A v0 file and two connections to it, as two processes opening it at once would have."""
     conn = sqlite3.connect(path)
     conn.executescript(V0)
     conn.close()
-    mine = sqlite3.connect(path, isolation_level=None)
-    theirs = sqlite3.connect(path, isolation_level=None)
+    return sqlite3.connect(path, isolation_level=None), sqlite3.connect(path, isolation_level=None)
+
+
+def test_an_old_file_migrated_by_another_process_while_waiting_for_the_lock_is_left_as_it_is(tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    mine, theirs = _two_opens(path)
     ran: list[str] = []
 
     def the_other_process_first(sql: str) -> None:
@@ -35,10 +42,30 @@ def test_an_old_file_migrated_by_another_process_while_waiting_for_the_lock_is_l
     theirs.close()
 
 
+def test_an_old_file_a_newer_posterm_took_over_while_waiting_for_the_lock_is_refused_and_rolled_back(tmp_path):
+    path = tmp_path / "journal.sqlite3"
+    mine, theirs = _two_opens(path)
+
+    def a_newer_posterm_first(sql: str) -> None:
+        if sql == "BEGIN IMMEDIATE" and version(theirs) == 0:
+            theirs.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    mine.set_trace_callback(a_newer_posterm_first)
+    with pytest.raises(StoreError) as refused:
+        migrate(mine)
+    mine.set_trace_callback(None)
+    assert str(refused.value) == (f"journal schema version {SCHEMA_VERSION + 1} is newer than this posterm knows"
+                                  f" ({SCHEMA_VERSION})")
+    assert not mine.in_transaction  # rolled back: the write lock is given up, nothing of the old steps written
+    assert version(mine) == SCHEMA_VERSION + 1 and "tsc" not in {r[1] for r in mine.execute("PRAGMA table_info(txn)")}
+    theirs.execute("BEGIN IMMEDIATE")  # the other process can write
+    theirs.execute("ROLLBACK")
+    mine.close()
+    theirs.close()
+
+
 def test_a_file_from_a_newer_posterm_is_refused_before_anything_is_written_to_it(tmp_path):
     """A newer layout that dropped an index and a table this posterm knows: refusing it after schema.sql ran
     would have put both back into the newer terminal's books."""
-    from terminal.store import StoreError
     from terminal.store.db import Database
     path = tmp_path / "journal.sqlite3"
     Database(path).close()
