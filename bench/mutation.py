@@ -2,7 +2,7 @@
 
     python -m bench.mutation                    # every mutant (about an hour on a quiet 2-core machine)
     python -m bench.mutation 'terminal.txn.saf*' 'terminal.store.lifecycle*'   # bounded chunks, by name
-    python -m bench.mutation --rerun            # test again every survivor (after new tests were written)
+    python -m bench.mutation --rerun            # test again every survivor, and what has not run (after new tests)
     python -m bench.mutation --score            # only read the results mutmut keeps in mutants/
     python -m bench.mutation --check tests/mutation/test_x.py -- NAME...   # does this test kill these mutants?
 
@@ -54,12 +54,12 @@ def score(found: dict[str, str], equivalent: set[str]) -> dict:
     counted = {n: s for n, s in found.items() if n not in equivalent}
     caught = sum(s in CAUGHT for s in counted.values())
     not_caught = sorted(n for n, s in counted.items() if s in NOT_CAUGHT)
-    untested = sum(s not in CAUGHT | NOT_CAUGHT for s in counted.values())
+    untested = sorted(n for n, s in counted.items() if s not in CAUGHT | NOT_CAUGHT)
     judged = caught + len(not_caught)
     return {"caught": caught, "survived": sum(counted[n] == "survived" for n in not_caught),
             "no tests": sum(counted[n] == "no tests" for n in not_caught), "equivalent": len(equivalent & set(found)),
-            "not run yet": untested, "score": round(100 * caught / judged, 1) if judged else None,
-            "not caught": not_caught}
+            "not run yet": len(untested), "score": round(100 * caught / judged, 1) if judged else None,
+            "not caught": not_caught, "not run": untested}
 
 
 def check(tests: list[str], names: list[str]) -> int:
@@ -100,14 +100,15 @@ def main(argv: list[str]) -> int:
         return check(rest[:cut], rest[cut + 1:])
     equivalent = equivalent_mutants()
     if "--rerun" in argv:
-        again = [n for n in score(results(), set(equivalent))["not caught"]]
+        before = score(results(), set(equivalent))
+        again = before["not caught"] + before["not run"]   # explicit names: mutmut keeps every earlier verdict
         if again:
             subprocess.run(["nice", "-n", "19", *MUTMUT, "run", *[a for a in argv if a != "--rerun"], *again],
                            cwd=ROOT)
     elif "--score" not in argv:
         subprocess.run(["nice", "-n", "19", *MUTMUT, "run", *argv], cwd=ROOT)
     s = score(results(), set(equivalent))
-    print(json.dumps({k: v for k, v in s.items() if k != "not caught"}))
+    print(json.dumps({k: v for k, v in s.items() if k not in ("not caught", "not run")}))
     for name in s["not caught"]:
         print("not caught:", name)
     print(f"mutation score: {s['score']}% ({s['caught']} caught; {s['survived']} survived and {s['no tests']} "
