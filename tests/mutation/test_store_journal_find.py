@@ -100,6 +100,7 @@ def test_without_a_limit_the_newest_fifty_come_back(tmp_path):
         ids = [j.transactions.insert(conn, dataclasses.replace(SALE, amount=i + 1), j.db.now())[0]
                for i in range(51)]
     assert [row.id for row, _ in j.find(TxnFilter())] == ids[:0:-1]   # ids 51 down to 2
+    assert [row.id for row in j.txns()] == [row.id for row in j.transactions.txns()] == ids[:0:-1]
     j.close()
 
 
