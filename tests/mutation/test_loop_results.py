@@ -59,6 +59,13 @@ def test_a_sale_refused_before_sending_keeps_the_rows_reason_as_its_line(termina
     assert (result.outcome, result.message) == ("not_sent",
                                                 f"NOT SENT: reversal of STAN {lost.stan:06d} still waiting for the host")
     assert terminal.journal.txn(result.id).message == result.message
+    from terminal.i18n.text import _, language, set_language
+    was = language()
+    set_language("zh-CN")                     # the line the core made stays translatable, STAN and all
+    try:
+        assert _(result.message) == f"未发送：流水号 {lost.stan:06d} 的冲正尚未送达主机"
+    finally:
+        set_language(was)
 
 
 def test_a_card_that_fails_before_any_row_gives_the_amount_entry_and_reason(terminal):
