@@ -15,9 +15,13 @@ from terminal.txn.records import SaleResult
 class Keypad(NoOperator):
     def __init__(self) -> None:
         self.heard: list[tuple] = []
+        self.events: list[str] = []
 
     def start_sale(self) -> None:
         self.heard.append(("start",))
+
+    def notify(self, event) -> None:
+        self.events.append(type(event).__name__)
 
     def show_result(self, message: str, approved: bool) -> None:
         self.heard.append((message, approved))
@@ -31,6 +35,8 @@ def test_the_keypad_hears_each_sale_start_and_whether_it_was_approved(terminal):
     terminal.driver.sale("purchase", 500, tap(), operator=keypad)
     assert keypad.heard == [("start",), ("APPROVED", True), ("start",), ("DECLINED: insufficient funds", False),
                             ("start",), ("APPROVED (OFFLINE)", True)]
+    # the card is seen, then the request leaves (twice online); the offline tap sends nothing
+    assert keypad.events == ["CardPresented", "RequestSent", "CardPresented", "RequestSent", "CardPresented"]
 
 
 def test_a_sale_reversed_for_no_answer_says_so_and_that_nobody_was_charged(terminal):
