@@ -238,3 +238,12 @@ def test_a_missing_journal_of_an_identity_with_no_terminal_says_so(path):
     assert refused(path, None) == (f"journal {path} is missing, but the identity file journal.identity says"
                                    f" terminal ?'s journal (creation {first['creation_id']}, last STAN 000001,"
                                    f" transaction 1) lives here: {NEW}")
+
+
+def test_an_identity_made_again_takes_the_terminal_id_the_journal_holds(path):
+    j = open_(path, "TERM0001")
+    j.close()
+    path.with_name("journal.identity").unlink()
+    j = open_(path, None)                          # a command that names no terminal
+    assert j.ident.terminal_id == "TERM0001" and ident(path)["terminal_id"] == "TERM0001"
+    j.close()
