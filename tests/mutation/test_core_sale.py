@@ -156,3 +156,14 @@ def test_a_cancel_confirmed_at_the_checkpoint_sends_nothing_and_writes_nothing(t
     assert (result.id, result.outcome, result.exit_code, result.message) == (None, "cancelled", 3,
                                                                              "CANCELLED: nothing sent")
     assert terminal.journal.txns() == [] and sent == []
+
+
+def test_card_data_given_as_pan_and_expiry_goes_in_fields_2_and_14(terminal):
+    """Card data in hand without track 2 (a chip's data kept for a benchmark, a key-entered card): the 0200
+    carries PAN and expiry instead."""
+    sent = wire(terminal)
+    card = CardInput("012", "476173******0010", pan=VISA_PAN, expiry="3012")
+    result = Engine.of(terminal.driver).sale("purchase", 1234, card)
+    [m] = sent
+    assert (result.outcome, m.fields[2], m.fields[14], m.fields[22]) == ("approved", VISA_PAN, "3012", "012")
+    assert 35 not in m.fields
