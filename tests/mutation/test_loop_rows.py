@@ -68,3 +68,13 @@ def test_an_approval_when_the_host_is_unreachable_becomes_an_advice_of_the_same_
     assert (advice.mti, f[2], f[14], f[23], f[39], f[11]) == ("0220", "4761739001010010", "3012", "001", "Y3",
                                                               f"{row.stan:06d}")
     assert bytes(f[55])[:2] == b"\x9f\x26" and 35 not in f and 52 not in f
+
+
+def test_a_void_row_names_the_sale_it_voids(terminal):
+    from terminal.txn.engine import Engine
+    from terminal.txn.records import CardInput
+    sale = terminal.driver.sale("purchase", 500, swipe())
+    original = terminal.journal.txn(sale.id)
+    void = Engine.of(terminal.driver).sale("void", 500, CardInput("901", original.masked_pan), original=original)
+    row = terminal.journal.txn(void.id)
+    assert (row.kind, row.original_id, row.state) == ("void", sale.id, TxnState.APPROVED)
