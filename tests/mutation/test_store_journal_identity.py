@@ -247,3 +247,42 @@ def test_an_identity_made_again_takes_the_terminal_id_the_journal_holds(path):
     j = open_(path, None)                          # a command that names no terminal
     assert j.ident.terminal_id == "TERM0001" and ident(path)["terminal_id"] == "TERM0001"
     j.close()
+
+
+def test_an_unused_journal_of_another_creation_is_refused_too(tmp_path, path):
+    mine = open_(path)
+    mine.close()
+    (tmp_path / "b").mkdir()
+    theirs = open_(tmp_path / "b" / "journal.sqlite3")
+    theirs.close()
+    shutil.copy(tmp_path / "b" / "journal.sqlite3", path)
+    assert refused(path) == (f"journal {path} is another journal (creation {theirs.ident.creation_id}), not"
+                             f" terminal TERM0001's journal (creation {mine.ident.creation_id}) that this data dir"
+                             " holds; nothing was written")
+
+
+def test_reopening_without_a_terminal_id_leaves_the_identity_as_it_was(path):
+    with_sales(path, 1, terminal_id=None)
+    j = open_(path, None)
+    assert j.ident.terminal_id == "" and ident(path)["terminal_id"] == ""
+    j.close()
+
+
+def test_the_identity_is_made_durable_at_the_quiet_points_only(path, monkeypatch):
+    """A spy on os.fsync (the real fsync still runs; SQLite's own syncs do not pass through it): the identity
+    file is synced when it is made, when the configured terminal id is adopted and when the journal closes,
+    never after an ordinary commit, which keeps a sale at SQLite's two fsyncs."""
+    import os
+    real, synced = os.fsync, []
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd))[1])
+    j = open_(path, None)
+    assert len(synced) == 2                        # made: the file and its directory
+    j.begin_txn(SALE)
+    j.begin_txn(SALE)
+    assert len(synced) == 2 and ident(path)["txn_id"] == 2
+    j.close()
+    assert len(synced) == 4                        # the quiet point
+    j = open_(path, "TERM0001")                    # adopts the configured id: durable at once
+    assert len(synced) == 6
+    j.close()
+    assert len(synced) == 6                        # nothing moved since: nothing to sync
