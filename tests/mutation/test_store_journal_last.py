@@ -131,3 +131,14 @@ def test_a_move_the_lifecycle_refuses_names_the_transaction(path):
     assert str(e.value) == f"transaction {row.id}: declined -> approved is not a transition of the lifecycle"
     assert row.id == 2 and j.txn(row.id).state is TxnState.DECLINED
     j.close()
+
+
+def test_the_reserve_is_a_private_file_of_its_full_size(path):
+    old = os.umask(0o022)
+    try:
+        j = open_(path)
+    finally:
+        os.umask(old)
+    st = path.with_name("journal.reserve").stat()
+    assert (st.st_mode & 0o777, st.st_size) == (0o600, 256 * 1024)
+    j.close()
