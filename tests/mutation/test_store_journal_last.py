@@ -142,3 +142,17 @@ def test_the_reserve_is_a_private_file_of_its_full_size(path):
     st = path.with_name("journal.reserve").stat()
     assert (st.st_mode & 0o777, st.st_size) == (0o600, 256 * 1024)
     j.close()
+
+
+def test_a_failed_read_of_the_marks_at_open_is_refused_naming_the_journal(path, monkeypatch):
+    open_(path).close()
+
+    def broken(conn):
+        raise sqlite3.OperationalError("disk I/O error")
+    real = idf.Marks.of
+    monkeypatch.setattr(idf.Marks, "of", staticmethod(broken))
+    with pytest.raises(StoreError) as e:
+        open_(path)
+    assert str(e.value) == f"journal {path}: read failed: disk I/O error"
+    monkeypatch.setattr(idf.Marks, "of", staticmethod(real))
+    open_(path).close()                            # nothing was spoiled by the refusal
