@@ -296,8 +296,6 @@ def _aes_key(*sizes: int) -> Any:
     return check
 
 
-
-
 def _path(v: Any) -> str:
     if not isinstance(v, str):
         raise ValueError("expected a file path")
